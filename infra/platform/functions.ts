@@ -1,0 +1,24 @@
+/**
+ * Every HTTP function of the kit. Capabilities add their function here; its routes live beside its
+ * handler (`functions/<capability>/routes.ts`) so that the handler and its declared routes are
+ * checked against each other by the tests.
+ */
+import { PLATFORM_ROUTES } from '../../functions/platform/routes.ts';
+import type { FunctionDefinition } from './api.ts';
+
+export const FUNCTIONS = {
+  platform: {
+    logicalId: 'PlatformFunction',
+    entry: 'functions/platform/handler.ts',
+    description: 'Platform information: stage, region, resource names',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    tables: {},
+    buckets: {},
+    routes: PLATFORM_ROUTES,
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+export type FunctionId = keyof typeof FUNCTIONS;
+
+export const FUNCTION_IDS = Object.keys(FUNCTIONS) as FunctionId[];
