@@ -1,0 +1,41 @@
+/**
+ * The kit's pipelines, declared once: the state-machine file, the Lambda task functions it invokes
+ * (by the `${Placeholder}` it names them with) and the other placeholders it needs. The CDK
+ * pipeline construct deploys exactly this with `definitionSubstitutions`; the local runner fills the
+ * same placeholders with local values and runs the file with aws-local-stepfunctions.
+ */
+import type { Access } from './api.ts';
+import type { BucketId } from './buckets.ts';
+import type { TableId } from './tables.ts';
+
+export interface TaskFunctionDefinition {
+  /** Module exporting `createHandler(env)` (local) and `handler` (Lambda); relative to the repository root. */
+  readonly entry: string;
+  readonly description: string;
+  /** @default 1024 */
+  readonly memoryMb?: number;
+  /** @default 300 */
+  readonly timeoutSeconds?: number;
+  readonly tables: Readonly<Partial<Record<TableId, Access>>>;
+  readonly buckets: Readonly<Partial<Record<BucketId, Access>>>;
+}
+
+/** A placeholder whose value is a resource name both worlds know. */
+export type ResourcePlaceholder =
+  | { readonly kind: 'table'; readonly table: TableId }
+  | { readonly kind: 'bucket'; readonly bucket: BucketId }
+  | { readonly kind: 'stage' };
+
+export interface PipelineDefinition {
+  /** Stable CloudFormation logical ID of the state machine. */
+  readonly logicalId: string;
+  /** ASL file, relative to the repository root (JSONPath only). */
+  readonly file: string;
+  readonly description: string;
+  /** Lambda tasks, keyed by the placeholder whose value is the function's ARN. */
+  readonly tasks: Readonly<Record<string, TaskFunctionDefinition>>;
+  /** Other placeholders. */
+  readonly resources: Readonly<Record<string, ResourcePlaceholder>>;
+}
+
+export type { Access };
