@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { isKitError } from '../layers/runtime/errors.ts';
 import { CliError } from './cli-error.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerFeatureCommands } from './commands/features.ts';
 import { registerLocalCommands } from './commands/local.ts';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLocalCommands(program);
   registerDemoCommand(program);
+  registerFeatureCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
