@@ -8,6 +8,7 @@ import { CliError } from './cli-error.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerFeatureCommands } from './commands/features.ts';
 import { registerLocalCommands } from './commands/local.ts';
+import { registerPipelineCommands } from './commands/pipeline.ts';
 
 export function buildProgram(): Command {
   const program = new Command('mlops')
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerLocalCommands(program);
+  registerPipelineCommands(program);
   registerDemoCommand(program);
   registerFeatureCommands(program);
   for (const command of program.commands) command.exitOverride();

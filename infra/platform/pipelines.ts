@@ -39,3 +39,6 @@ export interface PipelineDefinition {
 }
 
 export type { Access };
+
+/** Every pipeline of the kit, by name (`mlops pipeline run <name>`). */
+export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {};

@@ -85,3 +85,11 @@ describe('mlops CLI', () => {
     expect(run.stdout).toContain('mlops local platform stopped');
   });
 });
+
+describe('mlops pipeline', () => {
+  it('rejects an unknown pipeline with one line and exit code 1', async () => {
+    const run = await mlops(['pipeline', 'run', 'no-such-pipeline']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^mlops: unknown pipeline no-such-pipeline \(known: .*\)\n$/);
+  });
+});

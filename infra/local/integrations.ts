@@ -1,0 +1,45 @@
+/**
+ * Local stand-ins for the Step Functions service integrations the kit's state machines use, keyed
+ * by Resource ARN. Each one calls the local platform through the same SDK clients the platform
+ * uses, so an integration behaves as its AWS counterpart would against the stand-ins.
+ */
+import {
+  DeleteItemCommand,
+  type DeleteItemCommandInput,
+  GetItemCommand,
+  type GetItemCommandInput,
+  PutItemCommand,
+  type PutItemCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient } from '../../layers/runtime/aws-clients.ts';
+import { loadRuntimeConfig } from '../../layers/runtime/config.ts';
+import type { LocalIntegration } from './pipeline-runner.ts';
+
+/** The integrations available locally, bound to a platform's environment. */
+export function localIntegrations(
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, LocalIntegration> {
+  const config = loadRuntimeConfig(env);
+  let client: ReturnType<typeof createDynamoDbClient> | undefined;
+  const dynamodb = () => {
+    client ??= createDynamoDbClient(config);
+    return client;
+  };
+  // Step Functions returns the service's response without its $metadata.
+  const strip = <T extends { $metadata?: unknown }>(response: T) => {
+    const { $metadata: _, ...rest } = response;
+    return rest;
+  };
+  return {
+    'arn:aws:states:::dynamodb:putItem': async (p) =>
+      strip(await dynamodb().send(new PutItemCommand(p as unknown as PutItemCommandInput))),
+    'arn:aws:states:::dynamodb:getItem': async (p) =>
+      strip(await dynamodb().send(new GetItemCommand(p as unknown as GetItemCommandInput))),
+    'arn:aws:states:::dynamodb:updateItem': async (p) =>
+      strip(await dynamodb().send(new UpdateItemCommand(p as unknown as UpdateItemCommandInput))),
+    'arn:aws:states:::dynamodb:deleteItem': async (p) =>
+      strip(await dynamodb().send(new DeleteItemCommand(p as unknown as DeleteItemCommandInput))),
+  };
+}
