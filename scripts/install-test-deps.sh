@@ -3,7 +3,7 @@
 # Run as root (CI does, through .ci/run); elsewhere those tests say what is missing and skip,
 # unless CI=true, where a missing package fails them.
 set -euo pipefail
-packages=(python3-xgboost python3-numpy)
+packages=(python3-xgboost python3-numpy python3-scipy chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

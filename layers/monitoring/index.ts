@@ -1,0 +1,10 @@
+/**
+ * Model monitoring: profiles of inference windows, drift against a baseline and the previous
+ * window, quality once labels arrive, threshold alarms and the HTML report.
+ */
+export * from './compare-profiles.ts';
+export * from './drift-statistics.ts';
+export * from './evaluate-window.ts';
+export * from './profile.ts';
+export * from './quality.ts';
+export * from './thresholds.ts';
