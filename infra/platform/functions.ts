@@ -4,6 +4,7 @@
  * checked against each other by the tests.
  */
 import { PLATFORM_ROUTES } from '../../functions/platform/routes.ts';
+import { REGISTRY_ROUTES } from '../../functions/registry/routes.ts';
 import type { FunctionDefinition } from './api.ts';
 
 export const FUNCTIONS = {
@@ -16,6 +17,16 @@ export const FUNCTIONS = {
     tables: {},
     buckets: {},
     routes: PLATFORM_ROUTES,
+  },
+  registry: {
+    logicalId: 'RegistryFunction',
+    entry: 'functions/registry/handler.ts',
+    description: 'MLflow model registry with lineage, audit trail and approval rules',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    tables: { registry: 'readwrite', tracking: 'read' },
+    buckets: { artifacts: 'readwrite' },
+    routes: REGISTRY_ROUTES,
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

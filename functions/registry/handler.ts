@@ -1,0 +1,281 @@
+/**
+ * The registry function: MLflow's model registry API plus lineage and audit reads. Thin adapter:
+ * reads and validates the request, calls the core with the caller's principal, answers MLflow JSON.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { createDocumentClient, createDynamoDbClient } from '../../layers/runtime/aws-clients.ts';
+import { type Env, loadRuntimeConfig, requireTable } from '../../layers/runtime/config.ts';
+import { ConfigurationError } from '../../layers/runtime/errors.ts';
+import { createEventPublisher, type EventPublisher } from '../../layers/runtime/events.ts';
+import { principalOf } from '../../layers/runtime/http/request.ts';
+import { jsonResponse } from '../../layers/runtime/http/responses.ts';
+import { httpFunction, lazyHandler, type RouteHandler } from '../../layers/runtime/http/router.ts';
+import type { HttpHandler } from '../../layers/runtime/http/types.ts';
+import { DEFAULT_PROTECTED_ALIASES } from './approval-rules.ts';
+import { type AuditSink, DynamoDbAuditLog, fanOut } from './audit-log.ts';
+import { ChangeRecorder } from './change-recorder.ts';
+import { DynamoDbRegistryStore } from './dynamodb-registry-store.ts';
+import type { RunLookup } from './lineage.ts';
+import { LineageService, type TableSourceLookup } from './lineage-service.ts';
+import { ModelService } from './model-service.ts';
+import type { RegistryStore } from './registry-store.ts';
+import type { Stage } from './registry-types.ts';
+import * as S from './request-schemas.ts';
+import { readFields } from './request-schemas.ts';
+import { parseStage } from './validation.ts';
+import { VersionService } from './version-service.ts';
+import { wireAudit, wireModel, wireVersion } from './wire-format.ts';
+
+const RegistryEnvSchema = z.object({
+  MLOPS_PROTECTED_ALIASES: z.string().optional(),
+  MLOPS_EVENT_BUS_NAME: z.string().optional(),
+});
+
+/** Everything the registry's routes need; tests and the CLI build it with their own parts. */
+export interface RegistryDeps {
+  readonly store: RegistryStore;
+  readonly auditLog: DynamoDbAuditLog;
+  /** Further audit sinks (the Delta table) written after the DynamoDB log. */
+  readonly extraAuditSinks?: readonly AuditSink[];
+  readonly events: EventPublisher;
+  readonly runs?: RunLookup;
+  readonly tableSources?: TableSourceLookup;
+  readonly protectedAliases?: readonly string[];
+  readonly clock?: () => number;
+}
+
+/** Builds the registry function from an environment map (Lambda's, or the local platform's). */
+export function createHandler(env: Env): HttpHandler {
+  const config = loadRuntimeConfig(env);
+  const settings = RegistryEnvSchema.safeParse(env);
+  if (!settings.success) throw new ConfigurationError('invalid registry settings');
+  const table = requireTable(config, 'registry');
+  const db = createDocumentClient(createDynamoDbClient(config));
+  const protectedAliases = settings.data.MLOPS_PROTECTED_ALIASES?.split(',')
+    .map((alias) => alias.trim())
+    .filter(Boolean);
+  return createRegistryHandler({
+    store: new DynamoDbRegistryStore(db, table),
+    auditLog: new DynamoDbAuditLog(db, table),
+    events: createEventPublisher(config, settings.data.MLOPS_EVENT_BUS_NAME),
+    ...(protectedAliases ? { protectedAliases } : {}),
+  });
+}
+
+export const handler = lazyHandler(() => createHandler(process.env));
+
+/** The registry's routes over explicit dependencies. */
+export function createRegistryHandler(deps: RegistryDeps): HttpHandler {
+  const clock = deps.clock ?? Date.now;
+  const recorder = new ChangeRecorder({
+    audit: fanOut([deps.auditLog, ...(deps.extraAuditSinks ?? [])]),
+    events: deps.events,
+    clock,
+    newId: randomUUID,
+  });
+  const models = new ModelService({
+    store: deps.store,
+    recorder,
+    clock,
+    protectedAliases: deps.protectedAliases ?? DEFAULT_PROTECTED_ALIASES,
+  });
+  const versions = new VersionService({
+    store: deps.store,
+    recorder,
+    clock,
+    models,
+    ...(deps.runs ? { runs: deps.runs } : {}),
+  });
+  const lineage = new LineageService({
+    versions,
+    ...(deps.runs ? { runs: deps.runs } : {}),
+    ...(deps.tableSources ? { tableSources: deps.tableSources } : {}),
+  });
+  const ok = (body: unknown = {}) => Promise.resolve(jsonResponse(body));
+  const actor = principalOf;
+  const R = '/api/2.0/mlflow/registered-models';
+  const V = '/api/2.0/mlflow/model-versions';
+
+  const latestVersions: RouteHandler = async (event) => {
+    const input = readFields(event, S.LatestVersionsSchema);
+    const stages: Stage[] = input.stages.map(parseStage);
+    const found = await models.latestVersions(input.name, stages);
+    return jsonResponse({
+      model_versions: found.versions.map((version) =>
+        wireVersion(version, aliasesFor(found.model.aliases, version.version)),
+      ),
+    });
+  };
+
+  const routes: Record<string, RouteHandler> = {
+    [`POST ${R}/create`]: async (event) => {
+      const input = readFields(event, S.CreateModelSchema);
+      const model = await models.create(actor(event), {
+        name: input.name,
+        tags: input.tags,
+        ...(input.description === undefined ? {} : { description: input.description }),
+      });
+      return ok({ registered_model: wireModel(model) });
+    },
+    [`GET ${R}/get`]: async (event) => {
+      const found = await models.get(readFields(event, S.NameSchema).name);
+      return ok({ registered_model: wireModel(found.model, found.versions) });
+    },
+    [`GET ${R}/search`]: async (event) => {
+      const input = readFields(event, S.SearchSchema);
+      const page = await models.search({
+        ...(input.filter === undefined ? {} : { filter: input.filter }),
+        maxResults: input.max_results ?? 100,
+        orderBy: input.order_by,
+        ...(input.page_token === undefined ? {} : { pageToken: input.page_token }),
+      });
+      return ok({
+        ...(page.items.length > 0
+          ? { registered_models: page.items.map((item) => wireModel(item.model, item.versions)) }
+          : {}),
+        ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+      });
+    },
+    [`PATCH ${R}/update`]: async (event) => {
+      const input = readFields(event, S.UpdateModelSchema);
+      await models.update(actor(event), input.name, input.description);
+      const found = await models.get(input.name);
+      return ok({ registered_model: wireModel(found.model, found.versions) });
+    },
+    [`POST ${R}/rename`]: async (event) => {
+      const input = readFields(event, S.RenameSchema);
+      await models.rename(actor(event), input.name, input.new_name);
+      const found = await models.get(input.new_name);
+      return ok({ registered_model: wireModel(found.model, found.versions) });
+    },
+    [`DELETE ${R}/delete`]: async (event) => {
+      await models.delete(actor(event), readFields(event, S.NameSchema).name);
+      return ok();
+    },
+    [`POST ${R}/set-tag`]: async (event) => {
+      const input = readFields(event, S.ModelTagSchema);
+      await models.setTag(actor(event), input.name, input.key, input.value);
+      return ok();
+    },
+    [`DELETE ${R}/delete-tag`]: async (event) => {
+      const input = readFields(event, S.ModelTagKeySchema);
+      await models.deleteTag(actor(event), input.name, input.key);
+      return ok();
+    },
+    [`POST ${R}/alias`]: async (event) => {
+      const input = readFields(event, S.SetAliasSchema);
+      await models.setAlias(actor(event), input.name, input.alias, input.version);
+      return ok();
+    },
+    [`DELETE ${R}/alias`]: async (event) => {
+      const input = readFields(event, S.AliasSchema);
+      await models.deleteAlias(actor(event), input.name, input.alias);
+      return ok();
+    },
+    [`GET ${R}/alias`]: async (event) => {
+      const input = readFields(event, S.AliasSchema);
+      const found = await models.versionByAlias(input.name, input.alias);
+      return ok({
+        model_version: wireVersion(found.version, aliasesFor(found.model.aliases, found.version.version)),
+      });
+    },
+    [`POST ${R}/get-latest-versions`]: latestVersions,
+    [`GET ${R}/get-latest-versions`]: latestVersions,
+    [`POST ${V}/create`]: async (event) => {
+      const input = readFields(event, S.CreateVersionSchema);
+      const version = await versions.create(actor(event), {
+        name: input.name,
+        source: input.source,
+        tags: input.tags,
+        ...(input.run_id ? { runId: input.run_id } : {}),
+        ...(input.run_link ? { runLink: input.run_link } : {}),
+        ...(input.description === undefined ? {} : { description: input.description }),
+        ...(input.model_id ? { modelId: input.model_id } : {}),
+      });
+      return ok({ model_version: wireVersion(version) });
+    },
+    [`GET ${V}/get`]: async (event) => {
+      const input = readFields(event, S.VersionSchema);
+      const found = await versions.get(input.name, input.version);
+      return ok({ model_version: wireVersion(found.version, found.aliases) });
+    },
+    [`GET ${V}/search`]: async (event) => {
+      const input = readFields(event, S.SearchSchema);
+      const page = await versions.search({
+        ...(input.filter === undefined ? {} : { filter: input.filter }),
+        maxResults: input.max_results ?? 10_000,
+        orderBy: input.order_by,
+        ...(input.page_token === undefined ? {} : { pageToken: input.page_token }),
+      });
+      return ok({
+        ...(page.items.length > 0
+          ? { model_versions: page.items.map((item) => wireVersion(item.version, item.aliases)) }
+          : {}),
+        ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+      });
+    },
+    [`PATCH ${V}/update`]: async (event) => {
+      const input = readFields(event, S.UpdateVersionSchema);
+      const found = await versions.update(actor(event), input.name, input.version, input.description);
+      return ok({ model_version: wireVersion(found.version, found.aliases) });
+    },
+    [`DELETE ${V}/delete`]: async (event) => {
+      const input = readFields(event, S.VersionSchema);
+      await versions.delete(actor(event), input.name, input.version);
+      return ok();
+    },
+    [`POST ${V}/set-tag`]: async (event) => {
+      const input = readFields(event, S.VersionTagSchema);
+      await versions.setTag(actor(event), input.name, input.version, input.key, input.value);
+      return ok();
+    },
+    [`DELETE ${V}/delete-tag`]: async (event) => {
+      const input = readFields(event, S.VersionTagKeySchema);
+      await versions.deleteTag(actor(event), input.name, input.version, input.key);
+      return ok();
+    },
+    [`POST ${V}/transition-stage`]: async (event) => {
+      const input = readFields(event, S.TransitionSchema);
+      const stage = parseStage(input.stage);
+      const found = await versions.transition(
+        actor(event),
+        input.name,
+        input.version,
+        stage,
+        input.archive_existing_versions ?? false,
+      );
+      return ok({ model_version: wireVersion(found.version, found.aliases) });
+    },
+    [`GET ${V}/get-download-uri`]: async (event) => {
+      const input = readFields(event, S.VersionSchema);
+      return ok({ artifact_uri: await versions.downloadUri(input.name, input.version) });
+    },
+    'GET /api/2.0/mlops/lineage': async (event) => {
+      const input = readFields(event, S.LineageQuerySchema);
+      return ok(
+        await lineage.lineage({
+          ...(input.name === undefined ? {} : { name: input.name }),
+          ...(input.version === undefined ? {} : { version: input.version }),
+          ...(input.model_version === undefined ? {} : { modelVersion: input.model_version }),
+        }),
+      );
+    },
+    'GET /api/2.0/mlops/audit': async (event) => {
+      const input = readFields(event, S.AuditQuerySchema);
+      const page = await deps.auditLog.list(input.name, input.max_results ?? 1000, input.page_token);
+      return ok({
+        records: page.records.map(wireAudit),
+        ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+      });
+    },
+  };
+  return httpFunction(routes);
+}
+
+function aliasesFor(aliases: Readonly<Record<string, number>>, version: number): string[] {
+  return Object.entries(aliases)
+    .filter(([, target]) => target === version)
+    .map(([alias]) => alias)
+    .sort();
+}
