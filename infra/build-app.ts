@@ -1,6 +1,6 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseStages, STAGES_CONTEXT_KEY } from './config/stages.ts';
+import { KitAwsSolutionsChecks } from './nag.ts';
 import { DataStack } from './stacks/data-stack.ts';
 
 export interface BuiltApp {
@@ -11,7 +11,7 @@ export interface BuiltApp {
 /** Creates one set of stacks per stage from the `mlops:stages` context, with cdk-nag's AwsSolutions checks. */
 export function buildApp(props: AppProps = {}): BuiltApp {
   const app = new App(props);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  Validations.of(app).addPlugins(new KitAwsSolutionsChecks(app));
   const stages = parseStages(app.node.tryGetContext(STAGES_CONTEXT_KEY));
   const built: Record<string, { data: DataStack }> = {};
   for (const [name, stage] of Object.entries(stages)) {

@@ -1,0 +1,119 @@
+/**
+ * cdk-nag's AwsSolutions checks as the kit runs them: unchanged, except that IAM resource
+ * wildcards AWS offers no narrower form for are acknowledged here, once, with their reason —
+ * instead of one hand-written acknowledgement per generated ARN.
+ *
+ * An IAM5 finding is acknowledged only when every Allow statement that carries the wildcard
+ * resource matches one of ALLOWED_WILDCARDS (its actions and the shape of the resource). Wildcard
+ * actions are never acknowledged.
+ */
+import {
+  type IPolicyValidationContext,
+  type IPolicyValidationPlugin,
+  type PolicyValidationPluginReport,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
+import { CfnPolicy, CfnRole } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import type { IConstruct } from 'constructs';
+
+export interface AllowedWildcard {
+  /** Every action of the statement must match. */
+  readonly actions: RegExp;
+  /** The flattened resource must match. */
+  readonly resource: RegExp;
+  readonly reason: string;
+}
+
+export const ALLOWED_WILDCARDS: readonly AllowedWildcard[] = [
+  {
+    actions:
+      /^s3:(GetObject|GetObjectVersion|PutObject|DeleteObject|AbortMultipartUpload|ListMultipartUploadParts)$/,
+    resource: /\/\*$/,
+    reason:
+      'Object-level S3 actions on the objects of a bucket the function is declared to use; objects have no fixed names.',
+  },
+  {
+    actions: /^dynamodb:[A-Za-z]+$/,
+    resource: /\/index\/\*$/,
+    reason: 'Queries on the global secondary indexes of a table the function is declared to use.',
+  },
+  {
+    actions: /^logs:(CreateLogStream|PutLogEvents)$/,
+    resource: /:log-stream:\*$/,
+    reason: "Log streams are created at run time inside the function's own log group.",
+  },
+  {
+    actions: /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
+    resource: /^\*$/,
+    reason: 'X-Ray write actions support no resource-level permissions.',
+  },
+];
+
+interface Statement {
+  readonly Effect?: string;
+  readonly Action?: string | string[];
+  readonly Resource?: unknown;
+}
+
+/** AwsSolutionsChecks, with the kit's allowed resource wildcards acknowledged before each run. */
+export class KitAwsSolutionsChecks implements IPolicyValidationPlugin {
+  readonly name = 'AwsSolutions';
+  readonly #app: IConstruct;
+  readonly #inner: AwsSolutionsChecks;
+
+  constructor(app: IConstruct) {
+    this.#app = app;
+    this.#inner = new AwsSolutionsChecks(app, { verbose: true });
+  }
+
+  validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    acknowledgeAllowedWildcards(this.#app);
+    return this.#inner.validate(context);
+  }
+}
+
+/** Adds an acknowledgement for each IAM5 resource finding that ALLOWED_WILDCARDS covers. */
+export function acknowledgeAllowedWildcards(root: IConstruct): void {
+  for (const node of root.node.findAll()) {
+    const documents = policyDocuments(node);
+    if (documents.length === 0) continue;
+    const byResource = new Map<string, Statement[]>();
+    for (const document of documents) {
+      for (const statement of document.Statement ?? []) {
+        if (statement.Effect !== 'Allow') continue;
+        const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+        for (const resource of resources.map(flattenCfnReference).filter((r) => r.includes('*'))) {
+          byResource.set(resource, [...(byResource.get(resource) ?? []), statement]);
+        }
+      }
+    }
+    for (const [resource, statements] of byResource) {
+      const rules = statements.map((statement) => coveringRule(statement, resource));
+      if (rules.every((rule) => rule !== undefined)) {
+        Validations.of(node).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${resource}]`,
+          reason: [...new Set(rules.map((rule) => rule.reason))].join(' '),
+        });
+      }
+    }
+  }
+}
+
+function coveringRule(statement: Statement, resource: string): AllowedWildcard | undefined {
+  const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action ?? ''];
+  return ALLOWED_WILDCARDS.find(
+    (rule) => rule.resource.test(resource) && actions.every((action) => rule.actions.test(action)),
+  );
+}
+
+function policyDocuments(node: IConstruct): { Statement?: Statement[] }[] {
+  if (node instanceof CfnPolicy) return [Stack.of(node).resolve(node.policyDocument)];
+  if (node instanceof CfnRole) {
+    const policies = (Stack.of(node).resolve(node.policies) ?? []) as { policyDocument: unknown }[];
+    return policies.map((policy) => Stack.of(node).resolve(policy.policyDocument));
+  }
+  return [];
+}
