@@ -9,6 +9,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerFeatureCommands } from './commands/features.ts';
 import { registerLocalCommands } from './commands/local.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
+import { registerPromoteCommand } from './commands/promote.ts';
 
 export function buildProgram(): Command {
   const program = new Command('mlops')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerLocalCommands(program);
   registerPipelineCommands(program);
   registerDemoCommand(program);
+  registerPromoteCommand(program);
   registerFeatureCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;

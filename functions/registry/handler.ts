@@ -4,8 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { createDocumentClient, createDynamoDbClient } from '../../layers/runtime/aws-clients.ts';
-import { type Env, loadRuntimeConfig, requireTable } from '../../layers/runtime/config.ts';
+import {
+  createDocumentClient,
+  createDynamoDbClient,
+  createS3Client,
+} from '../../layers/runtime/aws-clients.ts';
+import { type Env, loadRuntimeConfig, requireBucket, requireTable } from '../../layers/runtime/config.ts';
 import { ConfigurationError } from '../../layers/runtime/errors.ts';
 import { createEventPublisher, type EventPublisher } from '../../layers/runtime/events.ts';
 import { principalOf } from '../../layers/runtime/http/request.ts';
@@ -13,6 +17,7 @@ import { jsonResponse } from '../../layers/runtime/http/responses.ts';
 import { httpFunction, lazyHandler, type RouteHandler } from '../../layers/runtime/http/router.ts';
 import type { HttpHandler } from '../../layers/runtime/http/types.ts';
 import { DEFAULT_PROTECTED_ALIASES } from './approval-rules.ts';
+import { ArtifactTransfer } from './artifact-transfer.ts';
 import { type AuditSink, DynamoDbAuditLog, fanOut } from './audit-log.ts';
 import { ChangeRecorder } from './change-recorder.ts';
 import { DynamoDbRegistryStore } from './dynamodb-registry-store.ts';
@@ -23,7 +28,7 @@ import type { RegistryStore } from './registry-store.ts';
 import type { Stage } from './registry-types.ts';
 import * as S from './request-schemas.ts';
 import { readFields } from './request-schemas.ts';
-import { parseStage } from './validation.ts';
+import { checkModelName, parseStage } from './validation.ts';
 import { VersionService } from './version-service.ts';
 import { wireAudit, wireModel, wireVersion } from './wire-format.ts';
 
@@ -43,6 +48,10 @@ export interface RegistryDeps {
   readonly tableSources?: TableSourceLookup;
   readonly protectedAliases?: readonly string[];
   readonly clock?: () => number;
+  /** The artifacts bucket, for promotion exports and imports. */
+  readonly artifacts?: ArtifactTransfer;
+  /** Where this registry runs, reported to promoting clients. */
+  readonly origin?: { readonly region: string; readonly stage: string };
 }
 
 /** Builds the registry function from an environment map (Lambda's, or the local platform's). */
@@ -59,6 +68,8 @@ export function createHandler(env: Env): HttpHandler {
     store: new DynamoDbRegistryStore(db, table),
     auditLog: new DynamoDbAuditLog(db, table),
     events: createEventPublisher(config, settings.data.MLOPS_EVENT_BUS_NAME),
+    artifacts: new ArtifactTransfer(createS3Client(config), requireBucket(config, 'artifacts')),
+    origin: { region: config.region, stage: config.stage },
     ...(protectedAliases ? { protectedAliases } : {}),
   });
 }
@@ -269,6 +280,30 @@ export function createRegistryHandler(deps: RegistryDeps): HttpHandler {
         ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
       });
     },
+  };
+  const artifacts = (): ArtifactTransfer => {
+    if (!deps.artifacts) throw new ConfigurationError('the registry has no artifacts bucket configured');
+    return deps.artifacts;
+  };
+  routes['GET /api/2.0/mlops/registry/export'] = async (event, context) => {
+    const input = readFields(event, S.VersionSchema);
+    const found = await versions.get(input.name, input.version);
+    return ok({
+      model_version: wireVersion(found.version, found.aliases),
+      lineage: found.version.lineage,
+      origin: {
+        // The account is the one the function runs in (its ARN's fifth field).
+        account: context.invokedFunctionArn?.split(':')[4] ?? null,
+        region: deps.origin?.region ?? null,
+        stage: deps.origin?.stage ?? null,
+      },
+      files: await artifacts().exportFiles(found.version.source),
+    });
+  };
+  routes['POST /api/2.0/mlops/registry/import'] = async (event) => {
+    const input = readFields(event, S.ImportSchema);
+    const slots = await artifacts().importSlots(checkModelName(input.name), input.promotion_key, input.files);
+    return ok(slots);
   };
   return httpFunction(routes);
 }

@@ -115,6 +115,7 @@ function promotion(text: string | undefined): PromotionSource | undefined {
         version: String(value.version),
         ...(value.account ? { account: String(value.account) } : {}),
         ...(value.region ? { region: String(value.region) } : {}),
+        ...(value.runId ? { runId: String(value.runId) } : {}),
       };
     }
   } catch {

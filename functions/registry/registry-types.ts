@@ -38,6 +38,8 @@ export interface PromotionSource {
   readonly region?: string;
   readonly model: string;
   readonly version: string;
+  /** The run the source version came from (it lives in the source account's tracking store). */
+  readonly runId?: string;
 }
 
 /** What a model version was made from, recorded when the version is created. */

@@ -102,3 +102,9 @@ export const AuditQuerySchema = z.object({
   max_results: Int.optional(),
   page_token: z.string().optional(),
 });
+
+export const ImportSchema = z.object({
+  name: Name,
+  promotion_key: z.string(),
+  files: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative() })).max(10_000),
+});

@@ -33,4 +33,6 @@ export const REGISTRY_ROUTES = [
   { method: 'GET', path: `${MLFLOW}/model-versions/get-download-uri`, scope: 'read' },
   { method: 'GET', path: '/api/2.0/mlops/lineage', scope: 'read' },
   { method: 'GET', path: '/api/2.0/mlops/audit', scope: 'read' },
+  { method: 'GET', path: '/api/2.0/mlops/registry/export', scope: 'read' },
+  { method: 'POST', path: '/api/2.0/mlops/registry/import', scope: 'write' },
 ] as const satisfies readonly RouteDefinition[];
