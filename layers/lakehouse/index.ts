@@ -1,0 +1,55 @@
+/**
+ * The lakehouse: Delta Lake tables on S3 with commits through DynamoDB (S3DynamoDBLogStore's
+ * protocol), readable by Athena, Spark and delta-rs.
+ *
+ * ```ts
+ * const lake = lakehouseContext(loadRuntimeConfig(process.env));
+ * const table = openTable(lake, 's3://my-lakehouse/raw/orders');
+ * await createTable(table, { columns: [{ name: 'id', type: 'long' }, { name: 'country', type: 'string' }], partitionColumns: ['country'] });
+ * await append(table, [{ id: 1n, country: 'FR' }], { txn: { appId: 'ingest', version: 1 } });
+ * const { rows } = await readTable(table, { where: "country = 'FR'", columns: ['id'] });
+ * for await (const batch of scanBatches(table, { version: 3 })) { ... }
+ * ```
+ */
+export type { Action, AddFile, CommitInfo, Metadata, Protocol, RemoveFile } from './actions.ts';
+export { checkpointInterval, writeCheckpoint } from './checkpoint.ts';
+export { type LakehouseClients, lakehouseContext } from './context.ts';
+export { type CommitStep, DynamoDbLogStore, InjectedFault } from './dynamodb-log-store.ts';
+export {
+  CommitConflictError,
+  CorruptTableError,
+  InvalidTableLocationError,
+  SchemaMismatchError,
+  TableExistsError,
+  TableNotFoundError,
+  UnsupportedFeatureError,
+} from './errors.ts';
+export { FsObjectStore } from './fs-object-store.ts';
+export { inferColumns } from './infer.ts';
+export { type LakehouseContext, openLocalTable, openTable, parseTableUri } from './location.ts';
+export { type LogStore, PutIfAbsentLogStore } from './log-store.ts';
+export type { ObjectInfo, ObjectStore } from './object-store.ts';
+export { type Predicate, parsePredicate } from './predicate.ts';
+export { S3ObjectStore } from './s3-object-store.ts';
+export { planScan, readTable, type ScanOptions, scanBatches, scanRows } from './scan.ts';
+export type { CellValue, ColumnDefinition, DeltaType, Row, StructField, StructType } from './schema.ts';
+export {
+  latestVersion,
+  loadSnapshot,
+  readCommitInfos,
+  type Snapshot,
+  type SnapshotOptions,
+  type TableHandle,
+  tableExists,
+} from './snapshot.ts';
+export {
+  append,
+  type CreateTableOptions,
+  createTable,
+  type MergeOptions,
+  merge,
+  type OverwriteOptions,
+  overwrite,
+  type WriteOptions,
+  type WriteResult,
+} from './write.ts';

@@ -1,0 +1,175 @@
+/**
+ * One Parquet data file → rows of the table's schema, read with hyparquet through an AsyncBuffer
+ * over ranged reads, so only the footer and the selected column chunks are fetched.
+ *
+ * hyparquet turns DECIMAL into JS numbers, which loses digits; the kit wants exact decimal strings,
+ * so the decimal columns' logical annotation is removed from the parsed footer before decoding and
+ * the raw unscaled integers are converted here. Binary columns are kept as bytes (`utf8: false`).
+ */
+import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { CorruptTableError } from './errors.ts';
+import type { ObjectStore } from './object-store.ts';
+import { decimalParts, type Row, type StructField } from './schema.ts';
+import { bytesToBigInt, unscaledToDecimal } from './values.ts';
+
+/** An AsyncBuffer over an object: each slice is one ranged read, the footer read is cached. */
+export function objectAsyncBuffer(store: ObjectStore, key: string, size: number): AsyncBuffer {
+  const cache = new Map<string, Promise<ArrayBuffer>>();
+  return {
+    byteLength: size,
+    slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const stop = end ?? size;
+      const id = `${start}-${stop}`;
+      let hit = cache.get(id);
+      if (!hit) {
+        hit = store.getRange(key, start, stop).then((bytes) => {
+          const copy = new Uint8Array(bytes.byteLength);
+          copy.set(bytes);
+          return copy.buffer;
+        });
+        if (stop === size) cache.set(id, hit);
+      }
+      return hit;
+    },
+  };
+}
+
+export interface ParquetFile {
+  readonly buffer: AsyncBuffer;
+  readonly metadata: FileMetaData;
+  /** Top-level column names present in the file. */
+  readonly columns: ReadonlySet<string>;
+  /** Decimal scale per top-level decimal column whose annotation was removed. */
+  readonly decimalScales: ReadonlyMap<string, number>;
+}
+
+/** Opens a Parquet file: reads and prepares its footer. Throws CorruptTableError for non-Parquet. */
+export async function openParquetFile(store: ObjectStore, key: string, size?: number): Promise<ParquetFile> {
+  const length = size ?? (await store.head(key))?.size;
+  if (length === undefined) throw new CorruptTableError(`data file ${key} is missing from ${store.root}`);
+  const buffer = objectAsyncBuffer(store, key, length);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(buffer);
+  } catch (error) {
+    throw new CorruptTableError(
+      `data file ${key} in ${store.root} is not valid Parquet: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const columns = new Set<string>();
+  const decimalScales = new Map<string, number>();
+  const schema = metadata.schema;
+  let index = 1;
+  const rootChildren = schema[0]?.num_children ?? 0;
+  for (let child = 0; child < rootChildren; child++) {
+    const element = schema[index];
+    if (!element) break;
+    columns.add(element.name);
+    if (
+      !element.num_children &&
+      (element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL')
+    ) {
+      const scale =
+        element.scale ?? (element.logical_type?.type === 'DECIMAL' ? element.logical_type.scale : 0);
+      decimalScales.set(element.name, scale ?? 0);
+      element.converted_type = undefined;
+      element.logical_type = undefined;
+    }
+    index = skipElement(schema, index);
+  }
+  return { buffer, metadata, columns, decimalScales };
+}
+
+function skipElement(schema: FileMetaData['schema'], index: number): number {
+  const children = schema[index]?.num_children ?? 0;
+  let next = index + 1;
+  for (let i = 0; i < children; i++) next = skipElement(schema, next);
+  return next;
+}
+
+/**
+ * Reads rows `[rowStart, rowEnd)` of the given fields (columns absent from the file read as null).
+ * Values are converted to the kit's row representation (see schema.ts).
+ */
+export async function readParquetRows(
+  file: ParquetFile,
+  fields: readonly StructField[],
+  rowStart?: number,
+  rowEnd?: number,
+): Promise<Row[]> {
+  const present = fields.filter((field) => file.columns.has(field.name));
+  let raw: Record<string, unknown>[] = [];
+  const total = Number(file.metadata.num_rows);
+  const start = rowStart ?? 0;
+  const end = Math.min(rowEnd ?? total, total);
+  if (present.length > 0) {
+    try {
+      raw = (await parquetReadObjects({
+        file: file.buffer,
+        metadata: file.metadata,
+        columns: present.map((field) => field.name),
+        rowStart: start,
+        rowEnd: end,
+        utf8: false,
+        compressors,
+      })) as Record<string, unknown>[];
+    } catch (error) {
+      throw new CorruptTableError(`cannot decode Parquet data: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  } else {
+    raw = Array.from({ length: Math.max(0, end - start) }, () => ({}));
+  }
+  const converters = fields.map((field) => converter(file, field));
+  return raw.map((record) => {
+    const row: Row = {};
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as StructField;
+      row[field.name] = (converters[i] as (value: unknown) => unknown)(record[field.name]) as Row[string];
+    }
+    return row;
+  });
+}
+
+function converter(file: ParquetFile, field: StructField): (value: unknown) => unknown {
+  if (!file.columns.has(field.name)) return () => null;
+  const scale = file.decimalScales.get(field.name);
+  const decimal = decimalParts(field.type);
+  if (scale !== undefined) {
+    const target = decimal?.scale ?? scale;
+    return (value) => {
+      if (value === null || value === undefined) return null;
+      const unscaled =
+        value instanceof Uint8Array
+          ? bytesToBigInt(value)
+          : typeof value === 'bigint'
+            ? value
+            : BigInt(value as number);
+      const scaled =
+        target >= scale ? unscaled * 10n ** BigInt(target - scale) : unscaled / 10n ** BigInt(scale - target);
+      return unscaledToDecimal(scaled, target);
+    };
+  }
+  switch (field.type) {
+    case 'long':
+      return (value) => (value === null || value === undefined ? null : BigInt(value as number | bigint));
+    case 'integer':
+    case 'short':
+    case 'byte':
+      return (value) => (value === null || value === undefined ? null : Number(value));
+    case 'string':
+      return (value) =>
+        value === null || value === undefined
+          ? null
+          : value instanceof Uint8Array
+            ? new TextDecoder().decode(value)
+            : value;
+    default:
+      return (value) => (value === undefined ? null : value);
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Reading a snapshot: file skipping (partition values, then min/max/nullCount), projection, and
+ * row streaming one row group at a time, so a scan holds at most one row group per file in memory.
+ */
+
+import { InvalidParameterError } from '../runtime/errors.ts';
+import type { AddFile } from './actions.ts';
+import { parseStats } from './actions.ts';
+import { openParquetFile, readParquetRows } from './parquet-read.ts';
+import {
+  bindPredicate,
+  evaluate,
+  type FileFacts,
+  mightMatch,
+  type Predicate,
+  parsePredicate,
+  predicateColumns,
+} from './predicate.ts';
+import type { Row, StructField } from './schema.ts';
+import { fileKey, loadSnapshot, type Snapshot, type SnapshotOptions, type TableHandle } from './snapshot.ts';
+import { parsePartitionValue } from './values.ts';
+
+export interface ScanOptions extends SnapshotOptions {
+  /** Columns to return, in this order. @default all columns of the schema */
+  readonly columns?: readonly string[];
+  /** Rows to keep: a Predicate or its text form (`"country = 'FR' AND amount > 10"`). */
+  readonly where?: Predicate | string;
+  /** Stop after this many rows. */
+  readonly limit?: number;
+  /**
+   * IANA time zone in which zone-less timestamp partition values are read (legacy Spark tables
+   * wrote them in the session zone). @default 'UTC' (the kit writes UTC)
+   */
+  readonly partitionTimeZone?: string;
+  /** Read from this snapshot instead of loading one. */
+  readonly snapshot?: Snapshot;
+}
+
+/** What a scan planned: the snapshot and the files it will read after skipping. */
+export interface ScanPlan {
+  readonly snapshot: Snapshot;
+  readonly files: readonly AddFile[];
+  readonly skippedFiles: number;
+  readonly columns: readonly StructField[];
+  readonly predicate?: Predicate;
+  readonly partitionTimeZone?: string;
+}
+
+/** Loads the snapshot, binds the predicate and drops the files that cannot match. */
+export async function planScan(table: TableHandle, options: ScanOptions = {}): Promise<ScanPlan> {
+  const snapshot = options.snapshot ?? (await loadSnapshot(table, options));
+  const schema = snapshot.schema;
+  const wanted = options.columns ?? schema.fields.map((field) => field.name);
+  const columns = wanted.map((name) => {
+    const field = schema.fields.find((f) => f.name === name);
+    if (!field) {
+      throw new InvalidParameterError(
+        `unknown column "${name}" (columns: ${schema.fields.map((f) => f.name).join(', ')})`,
+      );
+    }
+    return field;
+  });
+  const predicate =
+    options.where === undefined
+      ? undefined
+      : bindPredicate(
+          typeof options.where === 'string' ? parsePredicate(options.where) : options.where,
+          schema,
+        );
+  const zone = options.partitionTimeZone;
+  const files = predicate
+    ? snapshot.files.filter((file) => mightMatch(predicate, fileFacts(snapshot, file, zone), schema))
+    : snapshot.files;
+  return {
+    snapshot,
+    files,
+    skippedFiles: snapshot.files.length - files.length,
+    columns,
+    ...(predicate ? { predicate } : {}),
+    ...(zone ? { partitionTimeZone: zone } : {}),
+  };
+}
+
+/** The partition values (typed) and stats of a file. */
+export function fileFacts(snapshot: Snapshot, file: AddFile, timeZone?: string): FileFacts {
+  return { partitionValues: typedPartitionValues(snapshot, file, timeZone), stats: parseStats(file.stats) };
+}
+
+/** A file's partition values converted to the columns' types. */
+export function typedPartitionValues(snapshot: Snapshot, file: AddFile, timeZone?: string): Row {
+  const values: Row = {};
+  for (const column of snapshot.metadata.partitionColumns) {
+    const field = snapshot.schema.fields.find((f) => f.name === column);
+    values[column] = parsePartitionValue(
+      file.partitionValues?.[column],
+      field?.type ?? 'string',
+      column,
+      timeZone,
+    );
+  }
+  return values;
+}
+
+/**
+ * Streams the matching rows in batches (one row group of one file at a time). Rows carry only the
+ * requested columns.
+ */
+export async function* scanBatches(table: TableHandle, options: ScanOptions = {}): AsyncGenerator<Row[]> {
+  const plan = await planScan(table, options);
+  yield* scanPlanBatches(table, plan, options.limit);
+}
+
+/** Streams the rows of a plan (see scanBatches). */
+export async function* scanPlanBatches(
+  table: TableHandle,
+  plan: ScanPlan,
+  limit?: number,
+): AsyncGenerator<Row[]> {
+  const { snapshot, predicate } = plan;
+  const partitionColumns = new Set(snapshot.metadata.partitionColumns);
+  const needed = new Set(plan.columns.map((field) => field.name));
+  if (predicate) for (const column of predicateColumns(predicate)) needed.add(column);
+  const dataFields = snapshot.schema.fields.filter(
+    (f) => needed.has(f.name) && !partitionColumns.has(f.name),
+  );
+  const project = plan.columns.map((field) => field.name);
+  let remaining = limit ?? Number.POSITIVE_INFINITY;
+  for (const file of plan.files) {
+    if (remaining <= 0) return;
+    const parquet = await openParquetFile(
+      table.objects,
+      fileKey(table.objects, file.path),
+      file.size || undefined,
+    );
+    const partitionValues = typedPartitionValues(snapshot, file, plan.partitionTimeZone);
+    let groupStart = 0;
+    for (const group of parquet.metadata.row_groups) {
+      if (remaining <= 0) return;
+      const groupRows = Number(group.num_rows);
+      const rows = await readParquetRows(parquet, dataFields, groupStart, groupStart + groupRows);
+      groupStart += groupRows;
+      const out: Row[] = [];
+      for (const row of rows) {
+        Object.assign(row, partitionValues);
+        if (predicate && !evaluate(predicate, row, snapshot.schema)) continue;
+        const projected: Row = {};
+        for (const name of project) projected[name] = row[name] ?? null;
+        out.push(projected);
+        if (--remaining <= 0) break;
+      }
+      if (out.length > 0) yield out;
+    }
+  }
+}
+
+/** Streams matching rows one by one. */
+export async function* scanRows(table: TableHandle, options: ScanOptions = {}): AsyncGenerator<Row> {
+  for await (const batch of scanBatches(table, options)) yield* batch;
+}
+
+/** Reads the matching rows into memory, with the version they come from. */
+export async function readTable(
+  table: TableHandle,
+  options: ScanOptions = {},
+): Promise<{ version: number; rows: Row[]; schema: Snapshot['schema']; skippedFiles: number }> {
+  const plan = await planScan(table, options);
+  const rows: Row[] = [];
+  for await (const batch of scanPlanBatches(table, plan, options.limit)) rows.push(...batch);
+  return {
+    version: plan.snapshot.version,
+    rows,
+    schema: plan.snapshot.schema,
+    skippedFiles: plan.skippedFiles,
+  };
+}
