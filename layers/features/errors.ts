@@ -2,7 +2,7 @@
  * The feature store's error classes. Each is a KitError (stable `code`, `cause` kept), so the HTTP
  * edge and the CLI report them without knowing the feature store.
  */
-import { InvalidParameterError, KitError, type KitErrorOptions, NotFoundError } from '../runtime/errors.ts';
+import { KitError, type KitErrorOptions } from '../runtime/errors.ts';
 
 /** Where in a definitions file a problem is, and what it is. */
 export interface DefinitionIssue {
