@@ -3,11 +3,15 @@
  * training sets, materialization and online lookups.
  */
 import { readFileSync } from 'node:fs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
+import { onlineFeatures } from '../../functions/features/online-features.ts';
 import { parseDefinitionFile } from '../../layers/features/definition-file.ts';
 import { DefinitionError } from '../../layers/features/errors.ts';
+import { DynamoDbOnlineStore } from '../../layers/features/online-store.ts';
 import { applyPlan, formatPlan, planDefinitions } from '../../layers/features/plan.ts';
 import { DynamoDbFeatureRegistryStore } from '../../layers/features/registry-store.ts';
+import { ServiceResolver } from '../../layers/features/service-resolver.ts';
 import { createDocumentClient, createDynamoDbClient } from '../../layers/runtime/aws-clients.ts';
 import { type RuntimeConfig, requireTable } from '../../layers/runtime/config.ts';
 import { CliError } from '../cli-error.ts';
@@ -38,6 +42,48 @@ export function registerFeatureCommands(program: Command): void {
         const plan = await planDefinitions(readDefinitions(file), store);
         await applyPlan(plan, store);
         process.stdout.write(`${formatPlan(plan)}\napplied\n`);
+      });
+    });
+
+  features
+    .command('get')
+    .description("Look up a feature service's online features for entities")
+    .requiredOption('--service <name>', 'feature service')
+    .option('--service-version <n>', 'feature service version (default: latest)')
+    .requiredOption(
+      '--entity <key=v1,v2,...>',
+      'join key values, one option per join key',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .action(async (options: { service: string; serviceVersion?: string; entity: string[] }) => {
+      await withRegistry(async (store, config, documents) => {
+        const entities = parseEntityOptions(options.entity);
+        const result = await onlineFeatures(
+          {
+            resolver: new ServiceResolver(store),
+            store: new DynamoDbOnlineStore(documents, requireTable(config, 'onlineStore')),
+            now: () => new Date(),
+          },
+          {
+            featureService: options.service,
+            ...(options.serviceVersion
+              ? { featureServiceVersion: parseVersion(options.serviceVersion) }
+              : {}),
+            entities,
+          },
+        );
+        const keys = Object.keys(entities);
+        const lines = [[...keys, ...result.featureNames].join('\t')];
+        const count = entities[keys[0] as string]?.length ?? 0;
+        for (let row = 0; row < count; row += 1) {
+          const cells = result.results.map((column) =>
+            column.statuses[row] === 'PRESENT'
+              ? String(column.values[row])
+              : `<${column.statuses[row]?.toLowerCase()}>`,
+          );
+          lines.push([...keys.map((key) => String(entities[key]?.[row])), ...cells].join('\t'));
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
       });
     });
 
@@ -81,19 +127,40 @@ async function reportingDefinitionErrors<T>(work: () => Promise<T>): Promise<T> 
   }
 }
 
+/** `--entity customer_id=c1,c2` options as column-wise entity keys. */
+function parseEntityOptions(options: readonly string[]): Record<string, string[]> {
+  const entities: Record<string, string[]> = {};
+  for (const option of options) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(option);
+    if (!match) throw new CliError(`--entity must look like key=value1,value2, got ${option}`);
+    entities[match[1] as string] = (match[2] as string).split(',');
+  }
+  return entities;
+}
+
+function parseVersion(value: string): number {
+  const version = Number(value);
+  if (!Number.isInteger(version) || version < 1)
+    throw new CliError(`--service-version must be a positive integer, got ${value}`);
+  return version;
+}
+
 async function withRegistry<T>(
-  work: (store: DynamoDbFeatureRegistryStore, config: RuntimeConfig) => Promise<T>,
+  work: (
+    store: DynamoDbFeatureRegistryStore,
+    config: RuntimeConfig,
+    documents: DynamoDBDocumentClient,
+  ) => Promise<T>,
 ): Promise<T> {
   const config = cliConfig();
   const client = createDynamoDbClient(config);
   try {
+    const documents = createDocumentClient(client);
     return await reportingDefinitionErrors(() =>
       work(
-        new DynamoDbFeatureRegistryStore(
-          createDocumentClient(client),
-          requireTable(config, 'featureRegistry'),
-        ),
+        new DynamoDbFeatureRegistryStore(documents, requireTable(config, 'featureRegistry')),
         config,
+        documents,
       ),
     );
   } finally {

@@ -3,6 +3,7 @@
  * handler (`functions/<capability>/routes.ts`) so that the handler and its declared routes are
  * checked against each other by the tests.
  */
+import { FEATURES_ROUTES } from '../../functions/features/routes.ts';
 import { PLATFORM_ROUTES } from '../../functions/platform/routes.ts';
 import { REGISTRY_ROUTES } from '../../functions/registry/routes.ts';
 import type { FunctionDefinition } from './api.ts';
@@ -27,6 +28,16 @@ export const FUNCTIONS = {
     tables: { registry: 'readwrite', tracking: 'read' },
     buckets: { artifacts: 'readwrite' },
     routes: REGISTRY_ROUTES,
+  },
+  features: {
+    logicalId: 'FeaturesFunction',
+    entry: 'functions/features/handler.ts',
+    description: 'Feature store: online feature lookups',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    tables: { featureRegistry: 'read', onlineStore: 'read' },
+    buckets: {},
+    routes: FEATURES_ROUTES,
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

@@ -11,7 +11,6 @@ import {
   emptyViewRelation,
   type PointInTimeQuery,
   pointInTimeStatement,
-  quoteIdentifier,
   quoteLiteral,
   relationFor,
   type ViewRelation,
@@ -80,11 +79,16 @@ function viewRelation(view: LocalViewSource): ViewRelation {
     eventTimeColumn: view.spec.source.eventTimeColumn,
     ...(view.spec.source.createdTimeColumn ? { createdTimeColumn: view.spec.source.createdTimeColumn } : {}),
     ttlSeconds: view.spec.ttl,
-    features: view.features.map((feature) => ({ name: feature.feature, type: feature.type, column: feature.column })),
+    features: view.features.map((feature) => ({
+      name: feature.feature,
+      type: feature.type,
+      column: feature.column,
+    })),
   };
   return {
     ...base,
-    relation: view.files.length === 0 ? emptyViewRelation(base) : relationFor('duckdb', { files: view.files }),
+    relation:
+      view.files.length === 0 ? emptyViewRelation(base) : relationFor('duckdb', { files: view.files }),
   };
 }
 
@@ -101,7 +105,9 @@ export async function writeTrainingSetParquet(
     const counted = await db.connection.runAndReadAll(
       `SELECT COUNT(*) AS n FROM read_parquet(${quoteLiteral(outFile)})`,
     );
-    const described = await db.connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(outFile)})`);
+    const described = await db.connection.runAndReadAll(
+      `DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(outFile)})`,
+    );
     return {
       rows: Number(counted.getRowObjectsJS()[0]?.n ?? 0),
       columns: described.getRowObjectsJS().map((row) => String(row.column_name)),
@@ -124,4 +130,3 @@ function translateDuckDbError(error: unknown): unknown {
   }
   return error;
 }
-

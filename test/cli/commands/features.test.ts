@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
+import { materializeRows } from '../../../layers/features/materialize.ts';
+import { DynamoDbOnlineStore } from '../../../layers/features/online-store.ts';
+import { DynamoDbFeatureRegistryStore } from '../../../layers/features/registry-store.ts';
+import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
 import { DEFINITIONS } from '../../layers/features/fixtures.ts';
 
 const BIN = new URL('../../../bin/mlops.mjs', import.meta.url).pathname;
@@ -50,6 +54,24 @@ describe('mlops features', () => {
     expect(again.stdout).toContain('= feature view customer_stats: unchanged (v1)');
     const list = await mlops(['features', 'list']);
     expect(list.stdout).toMatch(/featureService\tfraud\tv1\t/);
+
+    const client = createDynamoDbClient(platform.config);
+    const documents = createDocumentClient(client);
+    const registry = new DynamoDbFeatureRegistryStore(documents, 'mlops_feature_registry');
+    await materializeRows({
+      view: await registry.get('featureView', 'customer_stats'),
+      batches: [
+        [{ customer_id: 'c1', event_ts: new Date(), created_ts: null, total_spend: 4.5, orders: null }],
+      ],
+      tableVersion: 1,
+      store: new DynamoDbOnlineStore(documents, 'mlops_online_store'),
+    });
+    client.destroy();
+    const get = await mlops(['features', 'get', '--service', 'fraud', '--entity', 'customer_id=c1,c9']);
+    expect(get.stderr).toBe('');
+    expect(get.stdout).toBe(
+      'customer_id\tcustomer_stats__total_spend\tcustomer_stats__orders\nc1\t4.5\t<missing>\nc9\t<missing>\t<missing>\n',
+    );
   });
 
   it('reports every problem of an invalid file with its line and exits 1', async () => {
