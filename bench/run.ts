@@ -15,6 +15,7 @@ export type BenchSuite = () => Promise<BenchRow[]>;
 
 const SUITES: Record<string, () => Promise<{ run: BenchSuite }>> = {
   platform: () => import('./platform.ts'),
+  monitoring: () => import('./monitoring.ts'),
 };
 
 async function main(args: string[]): Promise<number> {
