@@ -1,19 +1,33 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
-import { parseStages, STAGES_CONTEXT_KEY } from './config/stages.ts';
+import {
+  GITHUB_CONTEXT_KEY,
+  githubEnvironmentOf,
+  parseGitHub,
+  parseStages,
+  STAGES_CONTEXT_KEY,
+} from './config/stages.ts';
 import { KitAwsSolutionsChecks } from './nag.ts';
 import { DataStack } from './stacks/data-stack.ts';
+import { GitHubOidcStack } from './stacks/github-oidc-stack.ts';
+import { promotionPlan } from './stacks/promotion-plan.ts';
 
 export interface BuiltApp {
   readonly app: App;
-  readonly stages: Readonly<Record<string, { readonly data: DataStack }>>;
+  readonly stages: Readonly<Record<string, { readonly data: DataStack; readonly github?: GitHubOidcStack }>>;
 }
 
-/** Creates one set of stacks per stage from the `mlops:stages` context, with cdk-nag's AwsSolutions checks. */
+/**
+ * Creates one set of stacks per stage from the `mlops:stages` context, with cdk-nag's AwsSolutions
+ * checks. Every stack of stage `<s>` is named `mlops-<s>-…`, so `cdk deploy 'mlops-<s>-*'` touches
+ * that stage only. With the `mlops:github` context, each stage also gets its GitHub OIDC stack.
+ */
 export function buildApp(props: AppProps = {}): BuiltApp {
   const app = new App(props);
   Validations.of(app).addPlugins(new KitAwsSolutionsChecks(app));
   const stages = parseStages(app.node.tryGetContext(STAGES_CONTEXT_KEY));
-  const built: Record<string, { data: DataStack }> = {};
+  const github = parseGitHub(app.node.tryGetContext(GITHUB_CONTEXT_KEY));
+  const plan = promotionPlan(stages);
+  const built: Record<string, { data: DataStack; github?: GitHubOidcStack }> = {};
   for (const [name, stage] of Object.entries(stages)) {
     const env = { account: stage.account, region: stage.region };
     const data = new DataStack(app, `mlops-${name}-data`, {
@@ -21,8 +35,21 @@ export function buildApp(props: AppProps = {}): BuiltApp {
       stage: name,
       noncurrentVersionDays: stage.noncurrentVersionDays,
       terminationProtection: name === 'prod',
+      artifactReaders: plan[name]?.readers ?? [],
     });
     built[name] = { data };
+    if (github) {
+      built[name].github = new GitHubOidcStack(app, `mlops-${name}-github`, {
+        env,
+        stage: name,
+        repository: github,
+        environment: githubEnvironmentOf(name, stage),
+        createProvider: plan[name]?.createsOidcProvider ?? false,
+        artifactsBucket: data.artifactsBucket,
+        artifactsKey: data.key,
+        ...(plan[name]?.promotion ? { promotion: plan[name].promotion } : {}),
+      });
+    }
   }
   return { app, stages: built };
 }

@@ -3,6 +3,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { type ArtifactReader, CrossAccountArtifactRead } from '../constructs/cross-account-artifact-read.ts';
 import { ObjectStorage } from '../constructs/object-storage.ts';
 import { PlatformTables } from '../constructs/platform-tables.ts';
 import { BUCKETS } from '../platform/buckets.ts';
@@ -14,6 +15,11 @@ export interface DataStackProps extends StackProps {
   readonly stage: string;
   /** @default 30 */
   readonly noncurrentVersionDays?: number;
+  /**
+   * Roles in other accounts that may read approved model artifacts (one key prefix each).
+   * @default no other account may read anything
+   */
+  readonly artifactReaders?: readonly ArtifactReader[];
 }
 
 /**
@@ -47,6 +53,13 @@ export class DataStack extends Stack {
     this.lakehouseBucket = storage.buckets.lakehouse;
     this.artifactsBucket = storage.buckets.artifacts;
     this.tables = tables.tables;
+    for (const reader of props.artifactReaders ?? []) {
+      new CrossAccountArtifactRead(this, `ArtifactReader${reader.account}${reader.roleName}`, {
+        ...reader,
+        bucket: this.artifactsBucket,
+        key,
+      });
+    }
 
     new CfnOutput(this, 'LakehouseBucketName', {
       value: this.lakehouseBucket.bucketName,
