@@ -7,8 +7,10 @@
  * and the reader's role is deployed after this stage (dev → staging → prod).
  *
  * The key policy cannot narrow by prefix: with S3 Bucket Keys the encryption context is the bucket's
- * ARN, not the object's. The prefix is enforced by the bucket policy; S3 decrypts only objects it
- * is allowed to return.
+ * ARN, not the object's, and naming the bucket in the key policy would make the key and the bucket
+ * depend on each other. The key admits the role only through S3 in this region (`kms:ViaService`);
+ * the bucket policy enforces bucket and prefix, and S3 decrypts only objects it may return (the
+ * role has no grant on any other bucket of this account).
  */
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -82,10 +84,7 @@ export class CrossAccountArtifactRead extends Construct {
           resources: ['*'],
           conditions: {
             ...onlyTheReader,
-            StringEquals: {
-              'kms:ViaService': `s3.${stack.region}.amazonaws.com`,
-              'kms:EncryptionContext:aws:s3:arn': props.bucket.bucketArn,
-            },
+            StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` },
           },
         }),
       ),
