@@ -25,7 +25,7 @@ import {
 } from './assurances/checks.ts';
 import { idleCostReport, renderIdleCostTable } from './assurances/idle-cost.ts';
 import { CONTEXT, type SynthesizedStack, synthesizeApp } from './assurances/synthesized.ts';
-import { WILDCARD_ALLOWANCES } from './assurances/wildcard-allowances.ts';
+import { ASSURANCE_ALLOWANCES, WILDCARD_ALLOWANCES } from './assurances/wildcard-allowances.ts';
 
 const STAGES = parseStages(CONTEXT['mlops:stages']);
 const GITHUB = parseGitHub(CONTEXT['mlops:github'])!;
@@ -118,7 +118,7 @@ describe('IAM assurances', () => {
     const used = new Set<WildcardAllowance>();
     wildcardActionViolations(stacks, WILDCARD_ALLOWANCES, used);
     wildcardResourceViolations(stacks, WILDCARD_ALLOWANCES, used);
-    expect(WILDCARD_ALLOWANCES.filter((allowance) => !used.has(allowance)).map((a) => a.reason)).toEqual([]);
+    expect(ASSURANCE_ALLOWANCES.filter((allowance) => !used.has(allowance)).map((a) => a.reason)).toEqual([]);
   });
 
   it('reports a role allowed "*" or "s3:*" and a wildcard resource that is not listed', () => {

@@ -1,8 +1,10 @@
 /**
  * Every wildcard the kit's policies may contain, each with the reason AWS offers no narrower form.
  * The assurance tests fail on any wildcard action or resource not covered here, and on any entry
- * here that no longer matches anything (so the list stays the list of wildcards actually in use).
+ * of ASSURANCE_ALLOWANCES that no longer matches anything (so that list stays the list of wildcards
+ * actually in use).
  */
+import { ALLOWED_WILDCARDS } from '../../../infra/nag.ts';
 import type { WildcardAllowance } from './checks.ts';
 import { asArray, flatten, type PolicyStatement, type SynthesizedStack } from './synthesized.ts';
 
@@ -14,7 +16,8 @@ const principalIsOwnAccountRoot = (statement: PolicyStatement, stack: Synthesize
 const condition = (statement: PolicyStatement, operator: string, key: string) =>
   statement.Condition?.[operator]?.[key] !== undefined;
 
-export const WILDCARD_ALLOWANCES: readonly WildcardAllowance[] = [
+/** Wildcards in resource policies and in the GitHub roles, which need conditions to be acceptable. */
+export const ASSURANCE_ALLOWANCES: readonly WildcardAllowance[] = [
   {
     reason:
       'AWS\'s default key policy: the owning account\'s IAM policies decide who may use the key; without this statement the key cannot be managed at all. In a key policy the resource "*" means this key.',
@@ -70,4 +73,17 @@ export const WILDCARD_ALLOWANCES: readonly WildcardAllowance[] = [
     resource: /^arn:\$\{AWS::Partition\}:kms:[a-z0-9-]+:\d{12}:key\/\*$/,
     requires: (statement) => condition(statement, 'StringEquals', 'kms:ViaService'),
   },
+];
+
+/**
+ * All accepted wildcards: the ones above, then the kit's cdk-nag allow-list (`infra/nag.ts`) for
+ * identity policies of functions, so that both checks accept exactly the same IAM wildcards.
+ */
+export const WILDCARD_ALLOWANCES: readonly WildcardAllowance[] = [
+  ...ASSURANCE_ALLOWANCES,
+  ...ALLOWED_WILDCARDS.map((allowed) => ({
+    reason: allowed.reason,
+    action: allowed.actions,
+    resource: allowed.resource,
+  })),
 ];
