@@ -3,9 +3,9 @@
  * wildcards AWS offers no narrower form for are acknowledged here, once, with their reason —
  * instead of one hand-written acknowledgement per generated ARN.
  *
- * An IAM5 finding is acknowledged only when every Allow statement that carries the wildcard
- * resource matches one of ALLOWED_WILDCARDS (its actions and the shape of the resource). Wildcard
- * actions are never acknowledged.
+ * An IAM5 finding is acknowledged only when every action allowed on the wildcard resource matches
+ * one of ALLOWED_WILDCARDS together with the shape of the resource. Wildcard actions are never
+ * acknowledged.
  */
 import {
   type IPolicyValidationContext,
@@ -20,7 +20,7 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js'
 import type { IConstruct } from 'constructs';
 
 export interface AllowedWildcard {
-  /** Every action of the statement must match. */
+  /** The actions this wildcard is allowed for. */
   readonly actions: RegExp;
   /** The flattened resource must match. */
   readonly resource: RegExp;
@@ -44,6 +44,13 @@ export const ALLOWED_WILDCARDS: readonly AllowedWildcard[] = [
     actions: /^logs:(CreateLogStream|PutLogEvents)$/,
     resource: /:log-stream:\*$/,
     reason: "Log streams are created at run time inside the function's own log group.",
+  },
+  {
+    actions:
+      /^logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/,
+    resource: /^\*$/,
+    reason:
+      'Step Functions log delivery to CloudWatch Logs uses vended-log actions that support no resource-level permissions.',
   },
   {
     actions: /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
@@ -91,7 +98,11 @@ export function acknowledgeAllowedWildcards(root: IConstruct): void {
       }
     }
     for (const [resource, statements] of byResource) {
-      const rules = statements.map((statement) => coveringRule(statement, resource));
+      // Statements may be merged (minimizePolicies), so each action is checked on its own.
+      const actions = statements.flatMap((statement) =>
+        Array.isArray(statement.Action) ? statement.Action : [statement.Action ?? ''],
+      );
+      const rules = actions.map((action) => coveringRule(action, resource));
       if (rules.every((rule) => rule !== undefined)) {
         Validations.of(node).acknowledge({
           id: `AwsSolutions-IAM5[Resource::${resource}]`,
@@ -102,11 +113,8 @@ export function acknowledgeAllowedWildcards(root: IConstruct): void {
   }
 }
 
-function coveringRule(statement: Statement, resource: string): AllowedWildcard | undefined {
-  const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action ?? ''];
-  return ALLOWED_WILDCARDS.find(
-    (rule) => rule.resource.test(resource) && actions.every((action) => rule.actions.test(action)),
-  );
+function coveringRule(action: string, resource: string): AllowedWildcard | undefined {
+  return ALLOWED_WILDCARDS.find((rule) => rule.resource.test(resource) && rule.actions.test(action));
 }
 
 function policyDocuments(node: IConstruct): { Statement?: Statement[] }[] {
