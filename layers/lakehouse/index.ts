@@ -28,6 +28,16 @@ export { FsObjectStore } from './fs-object-store.ts';
 export { inferColumns } from './infer.ts';
 export { type LakehouseContext, openLocalTable, openTable, parseTableUri } from './location.ts';
 export { type LogStore, PutIfAbsentLogStore } from './log-store.ts';
+export {
+  type HistoryEntry,
+  history,
+  type OptimizeOptions,
+  type OptimizeResult,
+  optimize,
+  type VacuumOptions,
+  type VacuumResult,
+  vacuum,
+} from './maintenance.ts';
 export type { ObjectInfo, ObjectStore } from './object-store.ts';
 export { type Predicate, parsePredicate } from './predicate.ts';
 export { S3ObjectStore } from './s3-object-store.ts';
