@@ -34,7 +34,7 @@ export interface CommitRequest {
   readonly readsAdded?: (file: AddFile) => boolean;
   /** `delta.checkpointInterval` of the table. @default 10 */
   readonly checkpointInterval?: number;
-  /** Attempts before giving up on a contended table. @default 50 */
+  /** Attempts before giving up on a contended table. @default 1000 for blind appends, 50 otherwise */
   readonly maxAttempts?: number;
 }
 
@@ -48,7 +48,7 @@ export interface CommitResult {
 /** Commits the actions, retrying at later versions while the protocol allows. */
 export async function commit(table: TableHandle, request: CommitRequest): Promise<CommitResult> {
   const ourTxn = request.actions.find((a): a is { txn: Txn } => 'txn' in a)?.txn;
-  const maxAttempts = request.maxAttempts ?? 50;
+  const maxAttempts = request.maxAttempts ?? (request.isBlindAppend ? 1000 : 50);
   let version = request.readVersion + 1;
   for (let attempt = 1; ; attempt++) {
     const commitInfo: CommitInfo = {
@@ -83,7 +83,10 @@ export async function commit(table: TableHandle, request: CommitRequest): Promis
       if (outcome === 'already-committed') return { version: winner, skipped: true };
     }
     version = latest + 1;
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+    // Jittered backoff so that a writer that keeps losing gets its turn (delta-rs#3066).
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** Math.min(attempt, 6))),
+    );
   }
 }
 
