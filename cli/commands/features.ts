@@ -2,16 +2,20 @@
  * `mlops features ...`: the feature store from the command line — definitions (plan, apply, list),
  * training sets, materialization and online lookups.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { onlineFeatures } from '../../functions/features/online-features.ts';
 import { parseDefinitionFile } from '../../layers/features/definition-file.ts';
 import { DefinitionError } from '../../layers/features/errors.ts';
+import { materializeView } from '../../layers/features/materialize-view.ts';
 import { DynamoDbOnlineStore } from '../../layers/features/online-store.ts';
 import { applyPlan, formatPlan, planDefinitions } from '../../layers/features/plan.ts';
 import { DynamoDbFeatureRegistryStore } from '../../layers/features/registry-store.ts';
 import { ServiceResolver } from '../../layers/features/service-resolver.ts';
+import { buildTrainingSet, type EntitySource } from '../../layers/features/training-set.ts';
+import { type LakehouseClients, lakehouseContext, openTable } from '../../layers/lakehouse/index.ts';
 import { createDocumentClient, createDynamoDbClient } from '../../layers/runtime/aws-clients.ts';
 import { type RuntimeConfig, requireTable } from '../../layers/runtime/config.ts';
 import { CliError } from '../cli-error.ts';
@@ -88,6 +92,62 @@ export function registerFeatureCommands(program: Command): void {
     });
 
   features
+    .command('training-set')
+    .description('Build a point-in-time-correct training set of a feature service as a lakehouse table')
+    .requiredOption('--service <name>', 'feature service')
+    .option('--service-version <n>', 'feature service version (default: latest)')
+    .requiredOption('--entities <csv|parquet|table-uri>', 'entity rows: join keys, event time, labels')
+    .requiredOption('--out <table-uri>', 'lakehouse table to write (overwritten if it exists)')
+    .option('--timestamp-column <name>', "the entity rows' time column", 'event_timestamp')
+    .action(
+      async (options: {
+        service: string;
+        serviceVersion?: string;
+        entities: string;
+        out: string;
+        timestampColumn: string;
+      }) => {
+        await withLakehouse(async (store, lake) => {
+          const manifest = await buildTrainingSet(
+            { registry: store, openTable: (uri) => openTable(lake, uri) },
+            {
+              service: options.service,
+              ...(options.serviceVersion ? { serviceVersion: parseVersion(options.serviceVersion) } : {}),
+              entities: entitySource(options.entities),
+              out: options.out,
+              timestampColumn: options.timestampColumn,
+            },
+          );
+          process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+        });
+      },
+    );
+
+  features
+    .command('materialize')
+    .description('Write the latest feature values of a view to the online store (incremental by default)')
+    .requiredOption('--view <name>', 'feature view')
+    .option('--view-version <n>', 'feature view version (default: latest)')
+    .option('--full', 'read the whole current snapshot instead of the commits since the last run')
+    .action(async (options: { view: string; viewVersion?: string; full?: boolean }) => {
+      await withLakehouse(async (store, lake, config, documents) => {
+        const result = await materializeView(
+          {
+            registry: store,
+            online: new DynamoDbOnlineStore(documents, requireTable(config, 'onlineStore')),
+            openTable: (uri) => openTable(lake, uri),
+          },
+          {
+            view: options.view,
+            ...(options.viewVersion ? { version: parseVersion(options.viewVersion, '--view-version') } : {}),
+            mode: options.full ? 'full' : 'incremental',
+          },
+        );
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      });
+    });
+
+  features
     .command('list')
     .description('List the registered entities, feature views and feature services (latest versions)')
     .action(async () => {
@@ -138,11 +198,40 @@ function parseEntityOptions(options: readonly string[]): Record<string, string[]
   return entities;
 }
 
-function parseVersion(value: string): number {
+function parseVersion(value: string, option = '--service-version'): number {
   const version = Number(value);
   if (!Number.isInteger(version) || version < 1)
-    throw new CliError(`--service-version must be a positive integer, got ${value}`);
+    throw new CliError(`${option} must be a positive integer, got ${value}`);
   return version;
+}
+
+/** `--entities`: a lakehouse table URI, or a local .csv / .parquet file. */
+function entitySource(value: string): EntitySource {
+  if (/^s3[an]?:\/\//.test(value)) return { kind: 'table', uri: value };
+  const format = extname(value).toLowerCase();
+  if (format !== '.csv' && format !== '.parquet') {
+    throw new CliError(`--entities must be a .csv or .parquet file or an s3:// table URI, got ${value}`);
+  }
+  if (!existsSync(value)) throw new CliError(`--entities file ${value} does not exist`);
+  return { kind: 'file', path: resolve(value), format: format === '.csv' ? 'csv' : 'parquet' };
+}
+
+async function withLakehouse<T>(
+  work: (
+    store: DynamoDbFeatureRegistryStore,
+    lake: LakehouseClients,
+    config: RuntimeConfig,
+    documents: DynamoDBDocumentClient,
+  ) => Promise<T>,
+): Promise<T> {
+  return withRegistry(async (store, config, documents) => {
+    const lake = lakehouseContext(config);
+    try {
+      return await work(store, lake, config, documents);
+    } finally {
+      lake.destroy();
+    }
+  });
 }
 
 async function withRegistry<T>(

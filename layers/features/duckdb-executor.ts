@@ -48,6 +48,8 @@ export interface LocalViewSource {
   readonly files: readonly string[];
   /** The service's features of this view, in output order. */
   readonly features: readonly ResolvedFeature[];
+  /** Whether the files sit in `col=value/` partition directories. @default false */
+  readonly hivePartitioned?: boolean;
 }
 
 /** A DuckDB relation over an entity table's local files. */
@@ -88,7 +90,9 @@ function viewRelation(view: LocalViewSource): ViewRelation {
   return {
     ...base,
     relation:
-      view.files.length === 0 ? emptyViewRelation(base) : relationFor('duckdb', { files: view.files }),
+      view.files.length === 0
+        ? emptyViewRelation(base)
+        : relationFor('duckdb', { files: view.files, hivePartitioned: view.hivePartitioned ?? false }),
   };
 }
 

@@ -186,12 +186,14 @@ export function pointInTimeStatement(
 /** `read_parquet([...])` over local files (DuckDB), or an Athena table reference. */
 export function relationFor(
   dialect: SqlDialect,
-  source: { files?: readonly string[]; table?: string; database?: string },
+  source: { files?: readonly string[]; hivePartitioned?: boolean; table?: string; database?: string },
 ): string {
   if (dialect === 'duckdb') {
     if (!source.files || source.files.length === 0)
       throw new Error('a DuckDB relation needs at least one file');
-    return `read_parquet([${source.files.map(quoteLiteral).join(', ')}])`;
+    // Partition columns of a Delta table live only in the `col=value/` directories of its files.
+    const hive = source.hivePartitioned ? ', hive_partitioning = true' : '';
+    return `read_parquet([${source.files.map(quoteLiteral).join(', ')}]${hive})`;
   }
   if (!source.table) throw new Error('an Athena relation needs a table name');
   return source.database

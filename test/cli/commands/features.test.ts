@@ -4,10 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
-import { materializeRows } from '../../../layers/features/materialize.ts';
-import { DynamoDbOnlineStore } from '../../../layers/features/online-store.ts';
-import { DynamoDbFeatureRegistryStore } from '../../../layers/features/registry-store.ts';
-import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
+import { append, createTable, lakehouseContext, openTable } from '../../../layers/lakehouse/index.ts';
 import { DEFINITIONS } from '../../layers/features/fixtures.ts';
 
 const BIN = new URL('../../../bin/mlops.mjs', import.meta.url).pathname;
@@ -54,24 +51,69 @@ describe('mlops features', () => {
     expect(again.stdout).toContain('= feature view customer_stats: unchanged (v1)');
     const list = await mlops(['features', 'list']);
     expect(list.stdout).toMatch(/featureService\tfraud\tv1\t/);
+  });
 
-    const client = createDynamoDbClient(platform.config);
-    const documents = createDocumentClient(client);
-    const registry = new DynamoDbFeatureRegistryStore(documents, 'mlops_feature_registry');
-    await materializeRows({
-      view: await registry.get('featureView', 'customer_stats'),
-      batches: [
-        [{ customer_id: 'c1', event_ts: new Date(), created_ts: null, total_spend: 4.5, orders: null }],
+  it('materializes a view, serves it with get, and builds a training set', async () => {
+    const lake = lakehouseContext(platform.config);
+    const table = openTable(lake, 's3://mlops-lakehouse/tables/customer_stats');
+    await createTable(table, {
+      columns: [
+        { name: 'customer_id', type: 'string' },
+        { name: 'event_ts', type: 'timestamp' },
+        { name: 'created_ts', type: 'timestamp' },
+        { name: 'total_spend', type: 'double' },
+        { name: 'orders', type: 'long' },
       ],
-      tableVersion: 1,
-      store: new DynamoDbOnlineStore(documents, 'mlops_online_store'),
     });
-    client.destroy();
+    const now = Date.now();
+    await append(table, [
+      {
+        customer_id: 'c1',
+        event_ts: new Date(now - 60_000),
+        created_ts: null,
+        total_spend: 4.5,
+        orders: null,
+      },
+      { customer_id: 'c2', event_ts: new Date(now - 120_000), created_ts: null, total_spend: 2, orders: 3 },
+    ]);
+    lake.destroy();
+
+    const materialized = await mlops(['features', 'materialize', '--view', 'customer_stats']);
+    expect(materialized.stderr).toBe('');
+    expect(JSON.parse(materialized.stdout)).toMatchObject({ mode: 'full', toTableVersion: 1, written: 2 });
+
     const get = await mlops(['features', 'get', '--service', 'fraud', '--entity', 'customer_id=c1,c9']);
     expect(get.stderr).toBe('');
     expect(get.stdout).toBe(
       'customer_id\tcustomer_stats__total_spend\tcustomer_stats__orders\nc1\t4.5\t<missing>\nc9\t<missing>\t<missing>\n',
     );
+
+    const csv = join(dir, 'entities.csv');
+    writeFileSync(csv, `customer_id,event_timestamp,label\nc2,${new Date(now).toISOString()},1\n`);
+    const built = await mlops([
+      'features',
+      'training-set',
+      '--service',
+      'fraud',
+      '--entities',
+      csv,
+      '--out',
+      's3://mlops-lakehouse/training/fraud',
+    ]);
+    expect(built.stderr).toBe('');
+    expect(JSON.parse(built.stdout)).toMatchObject({
+      featureService: { name: 'fraud', version: 1 },
+      sourceTables: [{ table: 's3://mlops-lakehouse/tables/customer_stats', version: 1 }],
+      output: { table: 's3://mlops-lakehouse/training/fraud', version: 1 },
+      rows: 1,
+      columns: [
+        'customer_id',
+        'event_timestamp',
+        'label',
+        'customer_stats__total_spend',
+        'customer_stats__orders',
+      ],
+    });
   });
 
   it('reports every problem of an invalid file with its line and exits 1', async () => {
