@@ -8,6 +8,7 @@ import { CliError } from './cli-error.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerFeatureCommands } from './commands/features.ts';
 import { registerLocalCommands } from './commands/local.ts';
+import { registerMonitorCommands } from './commands/monitor.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerPromoteCommand } from './commands/promote.ts';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerPromoteCommand(program);
   registerFeatureCommands(program);
+  registerMonitorCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

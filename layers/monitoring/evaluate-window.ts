@@ -147,8 +147,8 @@ export interface CreateBaselineInput {
   readonly version: string;
   readonly task: ModelTask;
   readonly features: readonly ColumnSpec[];
-  /** The training set's rows (only the feature columns are read). */
-  readonly trainingRows: Iterable<Readonly<Record<string, unknown>>>;
+  /** The training set's rows (only the feature columns are read), or their profile when already built. */
+  readonly trainingRows: Iterable<Readonly<Record<string, unknown>>> | Profile;
   /** The model's predictions on the holdout, with the holdout's labels when known. */
   readonly holdout?: { readonly predictions: ArrayLike<unknown>; readonly labels?: ArrayLike<unknown> };
   readonly predictionKind?: ColumnSpec['kind'];
@@ -158,10 +158,9 @@ export interface CreateBaselineInput {
 
 /** Profiles a training set and its holdout predictions into the baseline stored with a model version. */
 export function createBaseline(input: CreateBaselineInput): Baseline {
-  const spec: ProfileSpec = { features: input.features };
-  const features = new ProfileBuilder(spec, input.options);
-  for (const row of input.trainingRows) features.addRow(row);
-  const training = features.finish();
+  const training = isProfile(input.trainingRows)
+    ? input.trainingRows
+    : profileTraining(input.trainingRows, { features: input.features }, input.options);
   let prediction: Profile['prediction'];
   let quality: QualityMetrics | null = null;
   if (input.holdout) {
@@ -190,4 +189,18 @@ export function createBaseline(input: CreateBaselineInput): Baseline {
     profile: { ...training, ...(prediction ? { prediction } : {}) },
     quality,
   };
+}
+
+function isProfile(value: CreateBaselineInput['trainingRows']): value is Profile {
+  return (value as Profile).formatVersion === 1 && 'features' in value;
+}
+
+function profileTraining(
+  rows: Iterable<Readonly<Record<string, unknown>>>,
+  spec: ProfileSpec,
+  options: ProfileOptions | undefined,
+): Profile {
+  const builder = new ProfileBuilder(spec, options);
+  for (const row of rows) builder.addRow(row);
+  return builder.finish();
 }

@@ -73,6 +73,8 @@ export interface MonitorRunResult {
   readonly result: MonitoringResult;
   /** Where the HTML report was stored (a path or URL). */
   readonly report: string;
+  /** The report itself. */
+  readonly html: string;
   /** Earlier windows whose quality was recomputed, with the labeled counts now known. */
   readonly recomputedQuality: readonly { readonly window: MonitoringWindow; readonly labeled: number }[];
 }
@@ -160,7 +162,7 @@ export async function runMonitoring(
   ).filter((run) => run.window.end < window.end);
   const html = renderReport({ result, history, generatedAt: computedAt });
   const report = await deps.reports.put(config.model, window, html);
-  return { result, report, recomputedQuality };
+  return { result, report, html, recomputedQuality };
 }
 
 function featureSpecs(config: MonitorConfig, baseline: Baseline | null): readonly ColumnSpec[] | null {
