@@ -7,13 +7,16 @@ import {
   STAGES_CONTEXT_KEY,
 } from './config/stages.ts';
 import { KitAwsSolutionsChecks } from './nag.ts';
+import { ApiStack } from './stacks/api-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { GitHubOidcStack } from './stacks/github-oidc-stack.ts';
 import { promotionPlan } from './stacks/promotion-plan.ts';
 
 export interface BuiltApp {
   readonly app: App;
-  readonly stages: Readonly<Record<string, { readonly data: DataStack; readonly github?: GitHubOidcStack }>>;
+  readonly stages: Readonly<
+    Record<string, { readonly data: DataStack; readonly api: ApiStack; readonly github?: GitHubOidcStack }>
+  >;
 }
 
 /**
@@ -27,7 +30,7 @@ export function buildApp(props: AppProps = {}): BuiltApp {
   const stages = parseStages(app.node.tryGetContext(STAGES_CONTEXT_KEY));
   const github = parseGitHub(app.node.tryGetContext(GITHUB_CONTEXT_KEY));
   const plan = promotionPlan(stages);
-  const built: Record<string, { data: DataStack; github?: GitHubOidcStack }> = {};
+  const built: Record<string, { data: DataStack; api: ApiStack; github?: GitHubOidcStack }> = {};
   for (const [name, stage] of Object.entries(stages)) {
     const env = { account: stage.account, region: stage.region };
     const data = new DataStack(app, `mlops-${name}-data`, {
@@ -37,7 +40,14 @@ export function buildApp(props: AppProps = {}): BuiltApp {
       terminationProtection: name === 'prod',
       artifactReaders: plan[name]?.readers ?? [],
     });
-    built[name] = { data };
+    const api = new ApiStack(app, `mlops-${name}-api`, {
+      env,
+      stage: name,
+      tables: data.tables,
+      buckets: { lakehouse: data.lakehouseBucket, artifacts: data.artifactsBucket },
+      encryptionKey: data.key,
+    });
+    built[name] = { data, api };
     if (github) {
       built[name].github = new GitHubOidcStack(app, `mlops-${name}-github`, {
         env,

@@ -6,6 +6,7 @@
 import { FEATURES_ROUTES } from '../../functions/features/routes.ts';
 import { PLATFORM_ROUTES } from '../../functions/platform/routes.ts';
 import { REGISTRY_ROUTES } from '../../functions/registry/routes.ts';
+import { ARTIFACT_ROUTES, TRACKING_ROUTES } from '../../functions/tracking/routes.ts';
 import type { FunctionDefinition } from './api.ts';
 
 export const FUNCTIONS = {
@@ -38,6 +39,26 @@ export const FUNCTIONS = {
     tables: { featureRegistry: 'read', onlineStore: 'read' },
     buckets: {},
     routes: FEATURES_ROUTES,
+  },
+  tracking: {
+    logicalId: 'TrackingFunction',
+    entry: 'functions/tracking/handler.ts',
+    description: 'MLflow tracking API: experiments, runs, metrics, params, tags, logged models',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    tables: { tracking: 'readwrite' },
+    buckets: { artifacts: 'read' },
+    routes: TRACKING_ROUTES,
+  },
+  trackingArtifacts: {
+    logicalId: 'TrackingArtifactsFunction',
+    entry: 'functions/tracking/artifacts-handler.ts',
+    description: 'MLflow artifacts proxy: uploads, listings, presigned downloads, multipart uploads',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    tables: {},
+    buckets: { artifacts: 'readwrite' },
+    routes: ARTIFACT_ROUTES,
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

@@ -1,0 +1,778 @@
+/**
+ * The TrackingStore on DynamoDB, with single-item conditional writes and BatchWrite only (no
+ * transactions, which dynalite lacks). Item layout: dynamo-items.ts.
+ *
+ * log-batch, the hot path, costs one consistent GetItem of the run, one BatchWrite of history pages
+ * (at most one per touched bucket) and, usually, one UpdateItem guarded by the run's `ver`. When a
+ * concurrent writer got there first, the update is redone per entry with conditions that need no
+ * retry loop: a metric entry is only replaced by a point with a larger order key (losing that race
+ * means the stored point is newer, so there is nothing to do), a param only if absent or equal, a tag
+ * unconditionally.
+ */
+import { randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { AlreadyExistsError, InvalidParameterError, NotFoundError } from '../../layers/runtime/errors.ts';
+import {
+  EXPERIMENTS_PK,
+  type ExperimentItem,
+  experimentFromItem,
+  experimentNamePk,
+  experimentPk,
+  experimentSk,
+  type HistoryPage,
+  historyBucket,
+  historyPk,
+  type LoggedModelItem,
+  loadDouble,
+  loggedModelFromItem,
+  modelPointerPk,
+  modelSk,
+  type RunItem,
+  runFromItem,
+  runInfoFromItem,
+  runItem,
+  runPointerPk,
+  runSk,
+  type StoredMetric,
+  storeDouble,
+  storeMetric,
+} from './dynamo-items.ts';
+import type { DatasetInput, Experiment, LifecycleStage, LoggedModel, Metric, Run, RunInfo } from './model.ts';
+import { metricOrderKey } from './ordering.ts';
+import type { Batch, NewExperiment, NewLoggedModel, RunUpdate, TrackingStore } from './store.ts';
+
+const DEFAULT_EXPERIMENT_ID = '0';
+const POINTER_CACHE_LIMIT = 50_000;
+
+export interface DynamoTrackingStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+export class DynamoTrackingStore implements TrackingStore {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #table: string;
+  /** run/model id → experiment id; immutable mappings, so caching them is always correct. */
+  readonly #pointers = new Map<string, string>();
+  #defaultEnsured = false;
+
+  constructor(options: DynamoTrackingStoreOptions) {
+    this.#db = options.client;
+    this.#table = options.tableName;
+  }
+
+  // ---- experiments -------------------------------------------------------------------------
+
+  async createExperiment(input: NewExperiment): Promise<Experiment> {
+    await this.#ensureDefaultExperiment();
+    const counter = await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: 'COUNTER', sk: 'EXPERIMENT' },
+        UpdateExpression: 'ADD #n :one',
+        ExpressionAttributeNames: { '#n': 'n' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const experimentId = String(counter.Attributes?.n);
+    return this.#putExperiment(experimentId, input);
+  }
+
+  async #putExperiment(experimentId: string, input: NewExperiment): Promise<Experiment> {
+    try {
+      await this.#db.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk: experimentNamePk(input.name), sk: 'NAME', experimentId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new AlreadyExistsError(`Experiment(name=${input.name}) already exists.`, { cause: error });
+      }
+      throw error;
+    }
+    const item: ExperimentItem = {
+      pk: EXPERIMENTS_PK,
+      sk: experimentSk(experimentId),
+      experimentId,
+      name: input.name,
+      artifactLocation: input.artifactLocation ?? `mlflow-artifacts:/${experimentId}`,
+      lifecycleStage: 'active',
+      creationTime: input.now,
+      lastUpdateTime: input.now,
+      tags: { ...input.tags },
+    };
+    await this.#db.send(new PutCommand({ TableName: this.#table, Item: item }));
+    return experimentFromItem(item as unknown as Record<string, unknown>);
+  }
+
+  async #ensureDefaultExperiment(): Promise<void> {
+    if (this.#defaultEnsured) return;
+    const existing = await this.#getExperimentItem(DEFAULT_EXPERIMENT_ID);
+    if (!existing) {
+      await this.#putExperiment(DEFAULT_EXPERIMENT_ID, { name: 'Default', tags: {}, now: Date.now() }).catch(
+        (error: unknown) => {
+          if (!(error instanceof AlreadyExistsError)) throw error;
+        },
+      );
+    }
+    this.#defaultEnsured = true;
+  }
+
+  async #getExperimentItem(experimentId: string): Promise<Experiment | undefined> {
+    const result = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: EXPERIMENTS_PK, sk: experimentSk(experimentId) },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? experimentFromItem(result.Item) : undefined;
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment | undefined> {
+    await this.#ensureDefaultExperiment();
+    return this.#getExperimentItem(experimentId);
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment | undefined> {
+    await this.#ensureDefaultExperiment();
+    const owner = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: experimentNamePk(name), sk: 'NAME' },
+        ConsistentRead: true,
+      }),
+    );
+    const experimentId = owner.Item?.experimentId as string | undefined;
+    return experimentId === undefined ? undefined : this.#getExperimentItem(experimentId);
+  }
+
+  async listExperiments(): Promise<Experiment[]> {
+    await this.#ensureDefaultExperiment();
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': EXPERIMENTS_PK },
+    });
+    return items.map(experimentFromItem);
+  }
+
+  async renameExperiment(experimentId: string, newName: string, now: number): Promise<void> {
+    const experiment = await this.#requireExperiment(experimentId);
+    if (experiment.name === newName) return;
+    await this.#putNameOwner(newName, experimentId);
+    await this.#updateExperiment(experimentId, 'SET #name = :name, lastUpdateTime = :now', {
+      names: { '#name': 'name' },
+      values: { ':name': newName, ':now': now },
+    });
+    await this.#batchWrite([
+      { DeleteRequest: { Key: { pk: experimentNamePk(experiment.name), sk: 'NAME' } } },
+    ]);
+  }
+
+  async #putNameOwner(name: string, experimentId: string): Promise<void> {
+    try {
+      await this.#db.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk: experimentNamePk(name), sk: 'NAME', experimentId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new AlreadyExistsError(`Experiment(name=${name}) already exists.`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async setExperimentLifecycle(experimentId: string, stage: LifecycleStage, now: number): Promise<void> {
+    await this.#updateExperiment(experimentId, 'SET lifecycleStage = :stage, lastUpdateTime = :now', {
+      values: { ':stage': stage, ':now': now },
+    });
+    const runs = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+      ExpressionAttributeValues: { ':pk': experimentPk(experimentId), ':r': 'R#' },
+      ProjectionExpression: 'sk, lifecycleStage, deletedWithExperiment',
+    });
+    for (const run of runs) {
+      const cascade =
+        stage === 'deleted'
+          ? run.lifecycleStage === 'active'
+            ? 'SET lifecycleStage = :stage, deletedWithExperiment = :yes ADD ver :one'
+            : undefined
+          : run.deletedWithExperiment
+            ? 'SET lifecycleStage = :stage REMOVE deletedWithExperiment ADD ver :one'
+            : undefined;
+      if (!cascade) continue;
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: experimentPk(experimentId), sk: run.sk },
+          UpdateExpression: cascade,
+          ExpressionAttributeValues: {
+            ':stage': stage,
+            ':one': 1,
+            ...(stage === 'deleted' ? { ':yes': true } : {}),
+          },
+        }),
+      );
+    }
+  }
+
+  async setExperimentTag(
+    experimentId: string,
+    key: string,
+    value: string | undefined,
+    now: number,
+  ): Promise<void> {
+    await this.#updateExperiment(
+      experimentId,
+      value === undefined
+        ? 'REMOVE tags.#key SET lastUpdateTime = :now'
+        : 'SET tags.#key = :value, lastUpdateTime = :now',
+      {
+        names: { '#key': key },
+        values: { ':now': now, ...(value === undefined ? {} : { ':value': value }) },
+      },
+    );
+  }
+
+  async #requireExperiment(experimentId: string): Promise<Experiment> {
+    const experiment = await this.getExperiment(experimentId);
+    if (!experiment) throw new NotFoundError(`No Experiment with id=${experimentId} exists`);
+    return experiment;
+  }
+
+  async #updateExperiment(
+    experimentId: string,
+    expression: string,
+    options: { names?: Record<string, string>; values: Record<string, unknown> },
+  ): Promise<void> {
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: EXPERIMENTS_PK, sk: experimentSk(experimentId) },
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
+          ExpressionAttributeValues: options.values,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new NotFoundError(`No Experiment with id=${experimentId} exists`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  // ---- runs --------------------------------------------------------------------------------
+
+  async createRun(info: RunInfo, tags: Readonly<Record<string, string>>): Promise<void> {
+    await this.#db.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [this.#table]: [
+            {
+              PutRequest: {
+                Item: { pk: runPointerPk(info.runId), sk: 'RUN', experimentId: info.experimentId },
+              },
+            },
+            { PutRequest: { Item: runItem(info, tags) } },
+          ],
+        },
+      }),
+    );
+    this.#remember(info.runId, info.experimentId);
+  }
+
+  async getRun(runId: string): Promise<Run | undefined> {
+    const item = await this.#getRunItem(runId);
+    return item ? runFromItem(item as unknown as Record<string, unknown>) : undefined;
+  }
+
+  async #experimentOf(pointerPk: string, id: string): Promise<string | undefined> {
+    const cached = this.#pointers.get(id);
+    if (cached !== undefined) return cached;
+    const pointer = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: pointerPk, sk: pointerPk.startsWith('RUN#') ? 'RUN' : 'MODEL' },
+        ConsistentRead: true,
+      }),
+    );
+    const experimentId = pointer.Item?.experimentId as string | undefined;
+    if (experimentId !== undefined) this.#remember(id, experimentId);
+    return experimentId;
+  }
+
+  #remember(id: string, experimentId: string): void {
+    if (this.#pointers.size >= POINTER_CACHE_LIMIT) this.#pointers.clear();
+    this.#pointers.set(id, experimentId);
+  }
+
+  async #getRunItem(runId: string): Promise<RunItem | undefined> {
+    const experimentId = await this.#experimentOf(runPointerPk(runId), runId);
+    if (experimentId === undefined) return undefined;
+    const result = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: experimentPk(experimentId), sk: runSk(runId) },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item as RunItem | undefined;
+  }
+
+  async #requireRunItem(runId: string): Promise<RunItem> {
+    const item = await this.#getRunItem(runId);
+    if (!item) throw new NotFoundError(`Run with id=${runId} not found`);
+    return item;
+  }
+
+  async listRuns(experimentIds: readonly string[]): Promise<Run[]> {
+    // Run ids are hex: one Query per leading digit, in parallel, reads an experiment's runs at once.
+    const segments = experimentIds.flatMap((experimentId) =>
+      [...'0123456789abcdef'].map((digit) => ({ experimentId, digit })),
+    );
+    const pages = await Promise.all(
+      segments.map(({ experimentId, digit }) =>
+        this.#queryAll({
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+          ExpressionAttributeValues: { ':pk': experimentPk(experimentId), ':r': `R#${digit}` },
+        }),
+      ),
+    );
+    return pages.flat().map(runFromItem);
+  }
+
+  async updateRun(runId: string, update: RunUpdate): Promise<RunInfo> {
+    const run = await this.#requireRunItem(runId);
+    const sets: string[] = [];
+    const values: Record<string, unknown> = { ':one': 1 };
+    const names: Record<string, string> = {};
+    if (update.status !== undefined) {
+      sets.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = update.status;
+    }
+    if (update.endTime !== undefined) {
+      sets.push('endTime = :end');
+      values[':end'] = update.endTime;
+    }
+    if (update.runName !== undefined) {
+      sets.push('runName = :name', 't.#rn = :name');
+      names['#rn'] = 'mlflow.runName';
+      values[':name'] = update.runName;
+    }
+    const result = await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: run.pk, sk: run.sk },
+        UpdateExpression: `${sets.length ? `SET ${sets.join(', ')} ` : ''}ADD ver :one`,
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return runInfoFromItem(result.Attributes as RunItem);
+  }
+
+  async setRunLifecycle(runId: string, stage: LifecycleStage): Promise<void> {
+    const run = await this.#requireRunItem(runId);
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: run.pk, sk: run.sk },
+        UpdateExpression: 'SET lifecycleStage = :stage REMOVE deletedWithExperiment ADD ver :one',
+        ExpressionAttributeValues: { ':stage': stage, ':one': 1 },
+      }),
+    );
+  }
+
+  async logBatch(runId: string, batch: Batch): Promise<void> {
+    const run = await this.#requireRunItem(runId);
+    const newParams: Record<string, string> = {};
+    for (const [key, value] of Object.entries(batch.params)) {
+      const existing = run.p?.[key];
+      if (existing === undefined) newParams[key] = value;
+      else if (existing !== value) throw paramConflict(runId, key, existing, value);
+    }
+    const latest = new Map<string, StoredMetric>();
+    for (const metric of batch.metrics) {
+      const stored = storeMetric(metric);
+      const best = latest.get(metric.key) ?? run.m?.[metric.key];
+      if (!best || best.o < stored.o) latest.set(metric.key, stored);
+    }
+    await this.#appendHistory(runId, batch.metrics);
+    if (Object.keys(newParams).length === 0 && Object.keys(batch.tags).length === 0 && latest.size === 0)
+      return;
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: run.pk, sk: run.sk },
+          UpdateExpression: 'SET #m = :m, #p = :p, #t = :t ADD ver :one',
+          ConditionExpression: 'ver = :ver',
+          ExpressionAttributeNames: { '#m': 'm', '#p': 'p', '#t': 't' },
+          ExpressionAttributeValues: {
+            ':m': { ...run.m, ...Object.fromEntries(latest) },
+            ':p': { ...run.p, ...newParams },
+            ':t': { ...run.t, ...batch.tags },
+            ':ver': run.ver ?? 0,
+            ':one': 1,
+          },
+        }),
+      );
+    } catch (error) {
+      if (isItemTooLarge(error)) throw runTooLarge(runId, error);
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      await this.#logEntryByEntry(run, newParams, batch.tags, latest).catch((inner: unknown) => {
+        throw isItemTooLarge(inner) ? runTooLarge(runId, inner) : inner;
+      });
+    }
+  }
+
+  /** The contended path of logBatch: conditional updates per entry, none of which needs a retry. */
+  async #logEntryByEntry(
+    run: RunItem,
+    params: Record<string, string>,
+    tags: Readonly<Record<string, string>>,
+    latest: Map<string, StoredMetric>,
+  ): Promise<void> {
+    const key = { pk: run.pk, sk: run.sk };
+    for (const [name, value] of Object.entries(params)) {
+      try {
+        await this.#db.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: key,
+            UpdateExpression: 'SET #p.#k = :v ADD ver :one',
+            ConditionExpression: 'attribute_not_exists(#p.#k) OR #p.#k = :v',
+            ExpressionAttributeNames: { '#p': 'p', '#k': name },
+            ExpressionAttributeValues: { ':v': value, ':one': 1 },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const current = (await this.#requireRunItem(run.runId)).p?.[name] ?? '';
+        throw paramConflict(run.runId, name, current, value);
+      }
+    }
+    const tagEntries = Object.entries(tags);
+    for (let i = 0; i < tagEntries.length; i += 50) {
+      const chunk = tagEntries.slice(i, i + 50);
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          UpdateExpression: `SET ${chunk.map((_, j) => `#t.#k${j} = :v${j}`).join(', ')} ADD ver :one`,
+          ExpressionAttributeNames: {
+            '#t': 't',
+            ...Object.fromEntries(chunk.map(([k], j) => [`#k${j}`, k])),
+          },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ...Object.fromEntries(chunk.map(([, v], j) => [`:v${j}`, v])),
+          },
+        }),
+      );
+    }
+    await Promise.all(
+      [...latest].map(async ([name, stored]) => {
+        try {
+          await this.#db.send(
+            new UpdateCommand({
+              TableName: this.#table,
+              Key: key,
+              UpdateExpression: 'SET #m.#k = :e ADD ver :one',
+              ConditionExpression: 'attribute_not_exists(#m.#k) OR #m.#k.#o < :o',
+              ExpressionAttributeNames: { '#m': 'm', '#k': name, '#o': 'o' },
+              ExpressionAttributeValues: { ':e': stored, ':o': stored.o, ':one': 1 },
+            }),
+          );
+        } catch (error) {
+          // A newer point is already the latest: nothing to do.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }),
+    );
+  }
+
+  async #appendHistory(runId: string, metrics: readonly Metric[]): Promise<void> {
+    if (metrics.length === 0) return;
+    const pages = new Map<number, HistoryPage>();
+    for (const metric of metrics) {
+      const bucket = historyBucket(metric.key);
+      const page = pages.get(bucket) ?? {};
+      const points = page[metric.key] ?? [];
+      points.push([storeDouble(metric.value), metric.timestamp, metric.step]);
+      page[metric.key] = points;
+      pages.set(bucket, page);
+    }
+    const sk = `${Date.now().toString().padStart(15, '0')}#${randomBytes(6).toString('hex')}`;
+    const requests = [...pages].map(([bucket, page]) => ({
+      PutRequest: { Item: { pk: historyPk(runId, bucket), sk, d: JSON.stringify(page) } },
+    }));
+    await this.#batchWrite(requests);
+  }
+
+  async deleteRunTag(runId: string, key: string): Promise<boolean> {
+    const run = await this.#requireRunItem(runId);
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: run.pk, sk: run.sk },
+          UpdateExpression: 'REMOVE #t.#k ADD ver :one',
+          ConditionExpression: 'attribute_exists(#t.#k)',
+          ExpressionAttributeNames: { '#t': 't', '#k': key },
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    const pages = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': historyPk(runId, historyBucket(key)) },
+    });
+    const seen = new Set<string>();
+    const points: { metric: Metric; order: string }[] = [];
+    for (const page of pages) {
+      const data = JSON.parse(page.d as string) as HistoryPage;
+      for (const [value, timestamp, step] of data[key] ?? []) {
+        const metric = { key, value: loadDouble(value), timestamp, step };
+        const order = metricOrderKey(metric);
+        if (seen.has(order)) continue;
+        seen.add(order);
+        points.push({ metric, order });
+      }
+    }
+    points.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    return points.map((point) => point.metric);
+  }
+
+  async logInputs(
+    runId: string,
+    datasets: readonly DatasetInput[],
+    modelIds: readonly string[],
+  ): Promise<void> {
+    const run = await this.#requireRunItem(runId);
+    const identity = (input: DatasetInput) =>
+      JSON.stringify([input.dataset.name, input.dataset.digest, input.tags ?? []]);
+    const known = new Set((run.di ?? []).map(identity));
+    const di = [...(run.di ?? []), ...datasets.filter((input) => !known.has(identity(input)))];
+    const mi = [...new Set([...(run.mi ?? []), ...modelIds])];
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: run.pk, sk: run.sk },
+        UpdateExpression: 'SET di = :di, mi = :mi ADD ver :one',
+        ExpressionAttributeValues: { ':di': di, ':mi': mi, ':one': 1 },
+      }),
+    );
+  }
+
+  async logOutputs(runId: string, outputs: readonly { modelId: string; step: number }[]): Promise<void> {
+    const run = await this.#requireRunItem(runId);
+    const mo = [...(run.mo ?? [])];
+    for (const output of outputs) {
+      if (!mo.some((o) => o.modelId === output.modelId && o.step === output.step)) mo.push(output);
+    }
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: run.pk, sk: run.sk },
+        UpdateExpression: 'SET mo = :mo ADD ver :one',
+        ExpressionAttributeValues: { ':mo': mo, ':one': 1 },
+      }),
+    );
+  }
+
+  // ---- logged models -----------------------------------------------------------------------
+
+  async createLoggedModel(input: NewLoggedModel): Promise<LoggedModel> {
+    const modelId = `m-${randomBytes(16).toString('hex')}`;
+    const item: LoggedModelItem = {
+      pk: experimentPk(input.experimentId),
+      sk: modelSk(modelId),
+      modelId,
+      experimentId: input.experimentId,
+      name: input.name,
+      creationTimestampMs: input.now,
+      lastUpdatedTimestampMs: input.now,
+      artifactUri: `mlflow-artifacts:/${input.experimentId}/models/${modelId}/artifacts`,
+      status: 'LOGGED_MODEL_PENDING',
+      modelType: input.modelType,
+      ...(input.sourceRunId ? { sourceRunId: input.sourceRunId } : {}),
+      tags: { ...input.tags },
+      params: { ...input.params },
+    };
+    await this.#batchWrite([
+      {
+        PutRequest: { Item: { pk: modelPointerPk(modelId), sk: 'MODEL', experimentId: input.experimentId } },
+      },
+      { PutRequest: { Item: item } },
+    ]);
+    this.#remember(modelId, input.experimentId);
+    return loggedModelFromItem(item as unknown as Record<string, unknown>);
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModel | undefined> {
+    const experimentId = await this.#experimentOf(modelPointerPk(modelId), modelId);
+    if (experimentId === undefined) return undefined;
+    const result = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: experimentPk(experimentId), sk: modelSk(modelId) },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? loggedModelFromItem(result.Item) : undefined;
+  }
+
+  async listLoggedModels(experimentIds: readonly string[]): Promise<LoggedModel[]> {
+    const pages = await Promise.all(
+      experimentIds.map((experimentId) =>
+        this.#queryAll({
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :m)',
+          ExpressionAttributeValues: { ':pk': experimentPk(experimentId), ':m': 'LM#' },
+        }),
+      ),
+    );
+    return pages.flat().map(loggedModelFromItem);
+  }
+
+  async updateLoggedModel(
+    modelId: string,
+    update: Parameters<TrackingStore['updateLoggedModel']>[1],
+  ): Promise<LoggedModel> {
+    const model = await this.getLoggedModel(modelId);
+    if (!model) throw new NotFoundError(`Logged model with ID '${modelId}' not found.`);
+    const sets = ['lastUpdatedTimestampMs = :now'];
+    const removes: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':now': update.now };
+    if (update.status !== undefined) {
+      sets.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = update.status;
+    }
+    for (const [attribute, entries] of [
+      ['tags', update.tags],
+      ['params', update.params],
+    ] as const) {
+      Object.entries(entries ?? {}).forEach(([key, value], i) => {
+        const prefix = attribute === 'tags' ? 't' : 'p';
+        names[`#${prefix}${i}`] = key;
+        values[`:${prefix}${i}`] = value;
+        sets.push(`${attribute}.#${prefix}${i} = :${prefix}${i}`);
+      });
+    }
+    if (update.removeTag !== undefined) {
+      names['#rt'] = update.removeTag;
+      removes.push('tags.#rt');
+    }
+    const result = await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: experimentPk(model.experimentId), sk: modelSk(modelId) },
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return loggedModelFromItem(result.Attributes ?? {});
+  }
+
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    const model = await this.getLoggedModel(modelId);
+    if (!model) throw new NotFoundError(`Logged model with ID '${modelId}' not found.`);
+    await this.#batchWrite([
+      { DeleteRequest: { Key: { pk: experimentPk(model.experimentId), sk: modelSk(modelId) } } },
+      { DeleteRequest: { Key: { pk: modelPointerPk(modelId), sk: 'MODEL' } } },
+    ]);
+    this.#pointers.delete(modelId);
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  async #queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#table,
+          ConsistentRead: true,
+          ...input,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** BatchWrite in chunks of 25, re-sending unprocessed items (DynamoDB's partial success). */
+  async #batchWrite(requests: Record<string, unknown>[]): Promise<void> {
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending: Record<string, unknown>[] | undefined = requests.slice(i, i + 25);
+      for (let attempt = 0; pending?.length; attempt += 1) {
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+        const result = await this.#db.send(
+          new BatchWriteCommand({ RequestItems: { [this.#table]: pending as never } }),
+        );
+        pending = result.UnprocessedItems?.[this.#table] as Record<string, unknown>[] | undefined;
+        if (attempt >= 8 && pending?.length) {
+          const error = new Error('DynamoDB left items unprocessed after 8 attempts');
+          error.name = 'ProvisionedThroughputExceededException';
+          throw error;
+        }
+      }
+    }
+  }
+}
+
+function paramConflict(runId: string, key: string, existing: string, value: string): InvalidParameterError {
+  return new InvalidParameterError(
+    `Changing param values is not allowed. Param with key='${key}' was already logged with value='${existing}' for run ID='${runId}'. Attempted logging new value '${value}'.`,
+  );
+}
+
+function isItemTooLarge(error: unknown): boolean {
+  return (
+    (error as Error | null)?.name === 'ValidationException' && /item size/i.test((error as Error).message)
+  );
+}
+
+function runTooLarge(runId: string, cause: unknown): InvalidParameterError {
+  return new InvalidParameterError(
+    `The params, tags and latest metrics of run ${runId} would exceed DynamoDB's 400 KB item limit.`,
+    { cause },
+  );
+}
