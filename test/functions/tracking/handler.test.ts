@@ -95,3 +95,31 @@ describe('dispatchTable', () => {
     expect(Object.keys(artifacts).sort()).toEqual(ARTIFACT_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 });
+
+describe('getRun (run lookup for other capabilities)', () => {
+  let http: MlflowHttp;
+
+  beforeAll(async () => {
+    http = await startMlflowHttp();
+  });
+  afterAll(async () => {
+    await http.stop();
+  });
+
+  it('reads a run created through the API, and answers undefined for unknown or malformed ids', async () => {
+    const { createTrackingStore, getRun } = await import('../../../functions/tracking/run-lookup.ts');
+    const created = await http.call('POST', `${API}/runs/create`, {
+      experiment_id: '0',
+      run_name: 'lineage',
+    });
+    const runId = (created.body.run as { info: { run_id: string } }).info.run_id;
+    const store = createTrackingStore(http.platform.config);
+    expect((await getRun(store, runId))?.info).toMatchObject({
+      runId,
+      runName: 'lineage',
+      experimentId: '0',
+    });
+    expect(await getRun(store, 'f'.repeat(32))).toBeUndefined();
+    expect(await getRun(store, '../etc')).toBeUndefined();
+  });
+});
