@@ -8,7 +8,7 @@ const API = '/api/2.0/mlflow';
  * in MLflow's format for anything else under the prefix, and serve the `/ajax-api` alias.
  */
 export const TRACKING_ROUTES = [
-  { method: 'GET', path: '/api/3.0/mlflow/server-info', scope: 'public' },
+  { method: 'GET', path: '/api/3.0/mlflow/server-info', scope: 'read' },
   { method: 'POST', path: `${API}/experiments/create`, scope: 'write' },
   { method: 'GET', path: `${API}/experiments/get`, scope: 'read' },
   { method: 'GET', path: `${API}/experiments/get-by-name`, scope: 'read' },
