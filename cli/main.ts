@@ -6,8 +6,10 @@ import { Command, CommanderError } from 'commander';
 import { isKitError } from '../layers/runtime/errors.ts';
 import { CliError } from './cli-error.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerEndpointCommands } from './commands/endpoint.ts';
 import { registerFeatureCommands } from './commands/features.ts';
 import { registerLocalCommands } from './commands/local.ts';
+import { registerModelCommands } from './commands/model.ts';
 import { registerMonitorCommands } from './commands/monitor.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerPromoteCommand } from './commands/promote.ts';
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerPromoteCommand(program);
   registerFeatureCommands(program);
   registerMonitorCommands(program);
+  registerModelCommands(program);
+  registerEndpointCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -25,6 +25,7 @@ import { type GatewayRoute, type LocalRoute, startGateway } from './gateway.ts';
 import { ensureTables, startLocalDynamoDb } from './local-dynamodb.ts';
 import { DEFAULT_PORT, defaultPorts, localEnv } from './local-env.ts';
 import { ensureBuckets, startLocalS3 } from './local-s3.ts';
+import { sageMakerRuntimeRoute } from './sagemaker-runtime.ts';
 
 export interface LocalPlatformOptions {
   /** Where state is kept; in memory when undefined. */
@@ -89,7 +90,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     // The gateway's port is known only once it listens; functions are bound to the env after that.
     let env: Record<string, string> = {};
     const handlers = new Map<string, HttpHandler>();
-    const routes: GatewayRoute[] = [...(options.localRoutes ?? []), healthRoute(() => env)];
+    const routes: GatewayRoute[] = [
+      ...(options.localRoutes ?? []),
+      healthRoute(() => env),
+      sageMakerRuntimeRoute(() => env),
+    ];
     for (const [id, fn] of Object.entries(FUNCTIONS)) {
       const lazy: HttpHandler = async (event, context) => {
         let handler = handlers.get(id);
