@@ -30,13 +30,15 @@ export const StageSchema = z.object({
   /** How model endpoints are served: serverless (nothing runs when idle) or instance-backed. */
   endpointType: z.enum(['serverless', 'instance']).default('serverless'),
   /**
-   * Key prefix of the approved model artifacts in this stage's artifact bucket: what a promotion
-   * copies out of a source stage and writes into a target stage.
+   * Key prefix of the promotable model artifacts in this stage's artifact bucket: the registry's
+   * artifact root, under which version sources (`mlflow-artifacts:/…`) and promoted copies
+   * (`mlflow-artifacts:/promotions/…`) live. Narrow it to `mlflow-artifacts/promotions/` when only
+   * versions that were themselves promoted into this stage may move on.
    */
   approvedArtifactsPrefix: z
     .string()
     .regex(/^[a-z0-9][a-z0-9._/-]*\/$/, 'approvedArtifactsPrefix must be a key prefix ending in "/"')
-    .default('models/'),
+    .default('mlflow-artifacts/'),
   /**
    * Where this stage's model versions are promoted from. The source stage's artifact bucket and key
    * then let this stage's promotion role (and nothing else) read the source's approved artifacts.

@@ -3,11 +3,13 @@
  * deployment that follows need there and nothing else:
  *
  * - a source stage's role reads the approved model artifacts (one key prefix) of its artifact bucket;
- * - a target stage's role also writes promoted artifacts under that prefix, starts and follows the
- *   stage's deployment state machine, invokes the stage's model endpoints for the smoke test, and
- *   reads the source stage's approved artifacts across accounts (the source's bucket policy and key
- *   policy admit exactly this role: see `CrossAccountArtifactRead`). S3 copies are authorised as one
- *   principal that must be able to read the source and write the target, hence the cross-account read.
+ * - a target stage's role reads its own copy of them, starts and follows the stage's deployment
+ *   state machine, invokes the stage's model endpoints for the smoke test, and may read the source
+ *   stage's approved artifacts across accounts (the source's bucket policy and key policy admit
+ *   exactly this role: see `CrossAccountArtifactRead`).
+ *
+ * Neither role writes artifacts: `mlops promote` copies through URLs that each stage's registry
+ * presigns with its own role. The job reads both sides only to verify the copy byte for byte.
  */
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -45,7 +47,7 @@ export interface PromotionRoleProps {
   /** Key prefix of the approved model artifacts in `artifactsBucket`. */
   readonly artifactsPrefix: string;
   /**
-   * Makes this a target stage's role: write artifacts, deploy, smoke-test.
+   * Makes this a target stage's role: deploy and smoke-test.
    * @default a source stage's role: read the approved artifacts only
    */
   readonly deployment?: PromotionDeployment;
@@ -75,11 +77,7 @@ export class PromotionRole extends Construct {
     const statements: iam.PolicyStatement[] = [
       new iam.PolicyStatement({
         sid: 'ReadApprovedArtifacts',
-        actions: [
-          's3:GetObject',
-          's3:GetObjectVersion',
-          ...(props.deployment ? ['s3:PutObject', 's3:AbortMultipartUpload'] : []),
-        ],
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
         resources: [props.artifactsBucket.arnForObjects(`${prefix}*`)],
       }),
       new iam.PolicyStatement({
@@ -90,7 +88,7 @@ export class PromotionRole extends Construct {
       }),
       new iam.PolicyStatement({
         sid: 'UseArtifactsKeyThroughS3',
-        actions: ['kms:Decrypt', ...(props.deployment ? ['kms:GenerateDataKey'] : [])],
+        actions: ['kms:Decrypt'],
         resources: [props.artifactsKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
       }),
@@ -165,7 +163,7 @@ export class PromotionRole extends Construct {
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
       description: props.deployment
-        ? 'GitHub Actions model promotion into this stage: copy approved artifacts, deploy, smoke-test'
+        ? 'GitHub Actions model promotion into this stage: verify the copy, deploy, smoke-test'
         : 'GitHub Actions model promotion out of this stage: read approved artifacts',
       assumedBy: githubPrincipal(props.provider, props.subjects),
       inlinePolicies: { Promotion: new iam.PolicyDocument({ statements }) },

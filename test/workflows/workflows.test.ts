@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { githubEnvironmentOf, parseStages } from '../../infra/config/stages.ts';
+import { PromotionEnvSchema } from '../../scripts/promote-model.ts';
 
 const DIR = new URL('../../.github/workflows/', import.meta.url).pathname;
 const FILES = readdirSync(DIR).filter((file) => /\.ya?ml$/.test(file));
@@ -213,6 +214,15 @@ describe('promote-model.yml', () => {
     expect(job.steps!.at(-1)!.run).toBe(
       'node --import tsx scripts/promote-model.ts --model "$MODEL" --version "$VERSION"',
     );
+  });
+
+  it('sets every setting the promotion script requires', () => {
+    const step = promote().jobs.promote!.steps!.at(-1)!;
+    const required = Object.entries(PromotionEnvSchema.shape)
+      .filter(([, schema]) => !schema.safeParse(undefined).success)
+      .map(([key]) => key);
+    expect(required.length).toBeGreaterThan(4);
+    for (const key of required) expect(Object.keys(step.env ?? {}), key).toContain(key);
   });
 
   it('passes untrusted dispatch input to scripts only through the environment, after validating it', () => {

@@ -9,14 +9,14 @@ const stage = (account: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('parseStages', () => {
-  it('fills the defaults: serverless endpoints, a created OIDC provider, the models/ prefix', () => {
+  it('fills the defaults: serverless endpoints, a created OIDC provider, the artifact root as prefix', () => {
     expect(parseStages({ dev: stage('111111111111') }).dev).toEqual({
       account: '111111111111',
       region: 'eu-west-1',
       noncurrentVersionDays: 30,
       githubOidcProvider: 'create',
       endpointType: 'serverless',
-      approvedArtifactsPrefix: 'models/',
+      approvedArtifactsPrefix: 'mlflow-artifacts/',
     });
   });
 
@@ -87,7 +87,7 @@ describe('promotionPlan', () => {
       createsOidcProvider: true,
       promotion: {
         environments: ['production'],
-        artifactsPrefix: 'models/',
+        artifactsPrefix: 'mlflow-artifacts/',
         target: true,
         source: { account: '222222222222', region: 'eu-west-1', artifactsPrefix: 'approved/' },
       },

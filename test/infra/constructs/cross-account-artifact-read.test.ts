@@ -50,7 +50,7 @@ describe('CrossAccountArtifactRead', () => {
         Effect: 'Allow',
         Principal: PROD_ROOT,
         Action: ['s3:GetObject', 's3:GetObjectVersion'],
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ArtifactsBucket', 'Arn'] }, '/models/*']] },
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ArtifactsBucket', 'Arn'] }, '/mlflow-artifacts/*']] },
         Condition: { ArnEquals: { 'aws:PrincipalArn': PROD_ROLE } },
       },
       {
@@ -61,7 +61,7 @@ describe('CrossAccountArtifactRead', () => {
         Resource: { 'Fn::GetAtt': ['ArtifactsBucket', 'Arn'] },
         Condition: {
           ArnEquals: { 'aws:PrincipalArn': PROD_ROLE },
-          StringLike: { 's3:prefix': ['models/*'] },
+          StringLike: { 's3:prefix': ['mlflow-artifacts/*'] },
         },
       },
     ]);

@@ -99,12 +99,12 @@ describe('GitHubOidcStack', () => {
     expect(statements(templates.staging, 'mlops-staging-github-promotion')).toContainEqual(
       expect.objectContaining({
         Action: 's3:ListBucket',
-        Condition: { StringLike: { 's3:prefix': ['models/*'] } },
+        Condition: { StringLike: { 's3:prefix': ['mlflow-artifacts/*'] } },
       }),
     );
   });
 
-  it("lets the target's promotion role copy, deploy, smoke-test, and read the source's approved artifacts", () => {
+  it("lets the target's promotion role read its copy, deploy, smoke-test, and read the source's approved artifacts", () => {
     const bySid = Object.fromEntries(
       statements(templates.prod, 'mlops-prod-github-promotion').map((s) => [s.Sid, s]),
     );
@@ -119,12 +119,8 @@ describe('GitHubOidcStack', () => {
       'StartDeployment',
       'UseArtifactsKeyThroughS3',
     ]);
-    expect(bySid.ReadApprovedArtifacts.Action).toEqual([
-      's3:AbortMultipartUpload',
-      's3:GetObject',
-      's3:GetObjectVersion',
-      's3:PutObject',
-    ]);
+    expect(bySid.ReadApprovedArtifacts.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+    expect(bySid.UseArtifactsKeyThroughS3.Action).toBe('kms:Decrypt');
     expect(bySid.StartDeployment.Resource).toEqual(
       arn(':states:eu-west-1:333333333333:stateMachine:mlops-prod-deployment'),
     );
@@ -132,7 +128,7 @@ describe('GitHubOidcStack', () => {
       arn(':sagemaker:eu-west-1:333333333333:endpoint/mlops-prod-*'),
     );
     expect(bySid.ReadSourceApprovedArtifacts).toMatchObject({
-      Resource: arn(':s3:::*/models/*'),
+      Resource: arn(':s3:::*/mlflow-artifacts/*'),
       Condition: { StringEquals: { 's3:ResourceAccount': '222222222222' } },
     });
     expect(bySid.DecryptSourceArtifactsThroughS3).toMatchObject({
