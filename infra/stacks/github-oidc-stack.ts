@@ -108,6 +108,10 @@ export class GitHubOidcStack extends Stack {
       const artifactsKeyArn = Stack.of(props.artifactsKey).exportValue(props.artifactsKey.keyArn, {
         name: `mlops-${props.stage}-platform-key-arn`,
       });
+      // Named imports carry no dependency of their own: deploy the exporting stack first.
+      for (const exporter of new Set([Stack.of(props.artifactsBucket), Stack.of(props.artifactsKey)])) {
+        if (exporter !== this) this.addDependency(exporter);
+      }
       const promotion = new PromotionRole(this, 'Promotion', {
         provider: oidc.provider,
         subjects: props.promotion.environments.map((environment) =>

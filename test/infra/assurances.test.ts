@@ -63,6 +63,18 @@ describe('the synthesized app', () => {
     }
   });
 
+  it("never makes one stage's stack depend on another stage's, so a stage deploys alone", () => {
+    const crossing = stacks.flatMap((stack) =>
+      (stack.dependsOn ?? [])
+        .filter((name) => stageOf({ ...stack, stackName: name }) !== stageOf(stack))
+        .map((name) => `${stack.stackName} → ${name}`),
+    );
+    expect(crossing).toEqual([]);
+    expect(stacks.find((stack) => stack.stackName === 'mlops-prod-github')?.dependsOn).toEqual([
+      'mlops-prod-data',
+    ]);
+  });
+
   it('has no dependency cycle in any template', () => {
     for (const stack of stacks)
       expect(() => Template.fromJSON(stack.template), stack.stackName).not.toThrow();

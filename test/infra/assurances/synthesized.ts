@@ -15,6 +15,8 @@ export interface CfnResource {
 
 export interface SynthesizedStack {
   readonly stackName: string;
+  /** Names of the stacks this one depends on (deployed with it by `cdk deploy`). */
+  readonly dependsOn?: readonly string[];
   readonly account: string;
   readonly region: string;
   readonly template: {
@@ -36,6 +38,9 @@ export function synthesizeApp(context: Record<string, unknown> = {}): {
     app,
     stacks: assembly.stacks.map((stack) => ({
       stackName: stack.stackName,
+      dependsOn: stack.dependencies
+        .filter((dependency) => assembly.stacks.some((other) => other.id === dependency.id))
+        .map((dependency) => assembly.getStackArtifact(dependency.id).stackName),
       account: stack.environment.account,
       region: stack.environment.region,
       template: stack.template,
