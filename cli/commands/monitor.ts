@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   MonitorTargetSchema,
+  parseWindowLength,
   platformMonitor,
   storeBaselineFromTables,
 } from '../../layers/monitoring/platform-monitor.ts';
@@ -16,15 +17,13 @@ import { createEventPublisher } from '../../layers/runtime/events.ts';
 import { CliError } from '../cli-error.ts';
 import { cliConfig, cliEnv } from '../environment.ts';
 
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /** Parses `30m`, `12h`, `7d`, `2w` into milliseconds, or throws a CliError naming the value. */
 export function parseDuration(text: string): number {
-  const match = /^(\d+)([mhdw])$/.exec(text.trim());
-  if (!match || Number(match[1]) === 0) {
-    throw new CliError(`--window must look like 30m, 12h, 7d or 2w, got ${text}`);
+  try {
+    return parseWindowLength(text, '--window');
+  } catch (error) {
+    throw new CliError((error as Error).message);
   }
-  return Number(match[1]) * (UNITS[match[2] as string] as number);
 }
 
 interface RunOptions {

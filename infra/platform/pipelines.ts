@@ -41,4 +41,22 @@ export interface PipelineDefinition {
 export type { Access };
 
 /** Every pipeline of the kit, by name (`mlops pipeline run <name>`). */
-export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {};
+export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {
+  monitoring: {
+    logicalId: 'MonitoringPipeline',
+    file: 'state-machines/monitoring.asl.json',
+    description:
+      "Model monitoring: drift, quality, alarms and a report for one window of a model's predictions",
+    tasks: {
+      MonitorFunction: {
+        entry: 'functions/monitoring/handler.ts',
+        description: 'One monitoring run: profile, compare, write metrics, report, announce',
+        memoryMb: 2048,
+        timeoutSeconds: 900,
+        tables: { deltaLog: 'readwrite' },
+        buckets: { lakehouse: 'readwrite', artifacts: 'readwrite' },
+      },
+    },
+    resources: {},
+  },
+};

@@ -44,11 +44,22 @@ import type { ModelTask } from './quality.ts';
 import type { MonitorConfig, MonitorDependencies } from './run-monitoring.ts';
 import { MonitoringThresholdsSchema } from './thresholds.ts';
 
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Parses a window length (`30m`, `12h`, `7d`, `2w`) into milliseconds; InvalidParameterError otherwise. */
+export function parseWindowLength(text: string, what = 'window'): number {
+  const match = /^(\d+)([mhdw])$/.exec(text.trim());
+  if (!match || Number(match[1]) === 0) {
+    throw new InvalidParameterError(`${what} must look like 30m, 12h, 7d or 2w, got ${text}`);
+  }
+  return Number(match[1]) * (UNITS[match[2] as string] as number);
+}
 
 /** A model's monitoring target: its tables and thresholds. */
 export const MonitorTargetSchema = z.object({
-  model: z.string().regex(MODEL_NAME, 'model names are letters, digits, "_" and "-"'),
+  model: z.string().regex(MODEL_NAME, 'model names are letters, digits, "_" and "-" (at most 64)'),
   modelVersion: z.string().min(1).optional(),
   /** @default s3://<lakehouse bucket>/inference/<model> */
   inferenceTable: z.string().optional(),
