@@ -99,6 +99,7 @@ async function main(): Promise<void> {
   );
   const rssBeforeMb = process.resourceUsage().maxRSS / 1024;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   if (mode === 'generate') {
     let count = 0;
     for (const batch of rows(n, 42, 0.5)) count += batch.length;
@@ -126,8 +127,10 @@ async function main(): Promise<void> {
       throw new Error('the injected drift on n0 was missed');
   }
   const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   process.stdout.write(
-    `${JSON.stringify({ wallMs, maxRssMb: process.resourceUsage().maxRSS / 1024, rssBeforeMb })}\n`,
+    `${JSON.stringify({ wallMs, cpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024, rssBeforeMb })}\n`,
   );
 }
 

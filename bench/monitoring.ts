@@ -11,7 +11,7 @@ import { formatMs } from './stats.ts';
 const SCRIPT = new URL('./monitoring-run.ts', import.meta.url).pathname;
 const ROWS = Number(process.env.MLOPS_BENCH_MONITORING_ROWS ?? 1_000_000);
 
-function measure(mode: string): { wallMs: number; maxRssMb: number } {
+function measure(mode: string): { wallMs: number; cpuMs: number; maxRssMb: number } {
   const child = spawnSync(process.execPath, ['--import', 'tsx', SCRIPT, String(ROWS), mode], {
     encoding: 'utf8',
     maxBuffer: 1024 * 1024,
@@ -25,9 +25,13 @@ export async function run(): Promise<BenchRow[]> {
   const generate = measure('generate');
   const monitor = measure('monitor');
   const labels = measure('monitor-labels');
-  const row = (what: string, m: { wallMs: number; maxRssMb: number }, note: string): BenchRow => ({
+  const row = (
+    what: string,
+    m: { wallMs: number; cpuMs: number; maxRssMb: number },
+    note: string,
+  ): BenchRow => ({
     measurement: `${what}, ${rows} rows × 20 features`,
-    kit: `${formatMs(m.wallMs)}, peak RSS ${m.maxRssMb.toFixed(0)} MiB`,
+    kit: `${formatMs(m.wallMs)} wall (${formatMs(m.cpuMs)} CPU), peak RSS ${m.maxRssMb.toFixed(0)} MiB`,
     note,
   });
   return [
