@@ -54,7 +54,37 @@ export function validateArtifactPath(path: string): string {
   ) {
     throw new InvalidParameterError('Invalid path');
   }
-  return segments.filter((segment) => segment !== '').join('/');
+  const clean = segments.filter((segment) => segment !== '').join('/');
+  if (Buffer.byteLength(clean) > MAX_PATH_BYTES) {
+    throw new InvalidParameterError(`Invalid path: longer than ${MAX_PATH_BYTES} bytes`);
+  }
+  return clean;
+}
+
+/** S3 keys are at most 1024 bytes; the prefix takes some. */
+const MAX_PATH_BYTES = 1000;
+
+const S3_NOT_FOUND = new Set(['NoSuchUpload', 'NoSuchKey', 'NotFound']);
+const S3_BAD_INPUT = new Set([
+  'InvalidPart',
+  'InvalidPartOrder',
+  'EntityTooSmall',
+  'EntityTooLarge',
+  'InvalidArgument',
+  'InvalidRequest',
+  'MalformedXML',
+  'KeyTooLongError',
+]);
+
+/** S3's answers to bad client input, as the MLflow errors they are; anything else is rethrown. */
+function translateS3Error(error: unknown): unknown {
+  const name = (error as Error | null)?.name ?? '';
+  const message = (error as Error | null)?.message ?? '';
+  if (S3_NOT_FOUND.has(name))
+    return new NotFoundError(`Artifact store: ${message || name}`, { cause: error });
+  if (S3_BAD_INPUT.has(name))
+    return new InvalidParameterError(`Artifact store: ${message || name}`, { cause: error });
+  return error;
 }
 
 export interface MultipartCredential {
@@ -91,6 +121,15 @@ export class S3ArtifactRepository implements ArtifactRepository {
   constructor(options: { client: S3Client; bucket: string }) {
     this.#s3 = options.client;
     this.#bucket = options.bucket;
+  }
+
+  /** Runs an S3 call, translating S3's answers to bad input (unknown upload, bad parts). */
+  async #send(call: (s3: S3Client) => Promise<unknown>): Promise<void> {
+    try {
+      await call(this.#s3);
+    } catch (error) {
+      throw translateS3Error(error);
+    }
   }
 
   #key(path: string): string {
@@ -211,23 +250,27 @@ export class S3ArtifactRepository implements ArtifactRepository {
     uploadId: string,
     parts: readonly { part_number: number; etag: string }[],
   ): Promise<void> {
-    await this.#s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: this.#bucket,
-        Key: this.#key(path),
-        UploadId: uploadId,
-        MultipartUpload: {
-          Parts: [...parts]
-            .sort((a, b) => a.part_number - b.part_number)
-            .map((part) => ({ PartNumber: part.part_number, ETag: part.etag })),
-        },
-      }),
+    await this.#send((s3) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.#bucket,
+          Key: this.#key(path),
+          UploadId: uploadId,
+          MultipartUpload: {
+            Parts: [...parts]
+              .sort((a, b) => a.part_number - b.part_number)
+              .map((part) => ({ PartNumber: part.part_number, ETag: part.etag })),
+          },
+        }),
+      ),
     );
   }
 
   async abortMultipartUpload(path: string, uploadId: string): Promise<void> {
-    await this.#s3.send(
-      new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key(path), UploadId: uploadId }),
+    await this.#send((s3) =>
+      s3.send(
+        new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key(path), UploadId: uploadId }),
+      ),
     );
   }
 }

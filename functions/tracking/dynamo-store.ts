@@ -68,6 +68,21 @@ export class DynamoTrackingStore implements TrackingStore {
   constructor(options: DynamoTrackingStoreOptions) {
     this.#db = options.client;
     this.#table = options.tableName;
+    // DynamoDB rejects an item over 400 KB with a ValidationException; for the client that is bad input.
+    this.#db.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (!isItemTooLarge(error)) throw error;
+          throw new InvalidParameterError(
+            "The data would exceed DynamoDB's 400 KB item limit (the params, tags, latest metrics and inputs of one run, one experiment or one logged model).",
+            { cause: error },
+          );
+        }
+      },
+      { step: 'initialize', name: 'trackingItemSizeErrors', override: true },
+    );
   }
 
   // ---- experiments -------------------------------------------------------------------------
@@ -148,6 +163,8 @@ export class DynamoTrackingStore implements TrackingStore {
   }
 
   async getExperimentByName(name: string): Promise<Experiment | undefined> {
+    // Longer names cannot have been created, and would not fit in a key.
+    if (name.length > 500) return undefined;
     await this.#ensureDefaultExperiment();
     const owner = await this.#db.send(
       new GetCommand({
@@ -440,11 +457,8 @@ export class DynamoTrackingStore implements TrackingStore {
         }),
       );
     } catch (error) {
-      if (isItemTooLarge(error)) throw runTooLarge(runId, error);
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      await this.#logEntryByEntry(run, newParams, batch.tags, latest).catch((inner: unknown) => {
-        throw isItemTooLarge(inner) ? runTooLarge(runId, inner) : inner;
-      });
+      await this.#logEntryByEntry(run, newParams, batch.tags, latest);
     }
   }
 
@@ -640,6 +654,7 @@ export class DynamoTrackingStore implements TrackingStore {
   }
 
   async getLoggedModel(modelId: string): Promise<LoggedModel | undefined> {
+    if (!/^[\w-]{1,256}$/.test(modelId)) return undefined;
     const experimentId = await this.#experimentOf(modelPointerPk(modelId), modelId);
     if (experimentId === undefined) return undefined;
     const result = await this.#db.send(
@@ -767,12 +782,5 @@ function paramConflict(runId: string, key: string, existing: string, value: stri
 function isItemTooLarge(error: unknown): boolean {
   return (
     (error as Error | null)?.name === 'ValidationException' && /item size/i.test((error as Error).message)
-  );
-}
-
-function runTooLarge(runId: string, cause: unknown): InvalidParameterError {
-  return new InvalidParameterError(
-    `The params, tags and latest metrics of run ${runId} would exceed DynamoDB's 400 KB item limit.`,
-    { cause },
   );
 }

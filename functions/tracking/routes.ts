@@ -9,6 +9,7 @@ const API = '/api/2.0/mlflow';
  */
 export const TRACKING_ROUTES = [
   { method: 'GET', path: '/api/3.0/mlflow/server-info', scope: 'read' },
+  { method: 'GET', path: '/version', scope: 'read' },
   { method: 'POST', path: `${API}/experiments/create`, scope: 'write' },
   { method: 'GET', path: `${API}/experiments/get`, scope: 'read' },
   { method: 'GET', path: `${API}/experiments/get-by-name`, scope: 'read' },

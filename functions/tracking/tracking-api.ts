@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { InvalidParameterError } from '../../layers/runtime/errors.ts';
 import { jsonResponse } from '../../layers/runtime/http/responses.ts';
 import type { HttpEvent, HttpResult } from '../../layers/runtime/http/types.ts';
+import packageJson from '../../package.json' with { type: 'json' };
 import type { ArtifactRepository } from './artifact-repository.ts';
 import { artifactPathOf } from './artifact-repository.ts';
 import {
@@ -82,6 +83,12 @@ export function trackingEndpoints(
   return {
     'GET /api/3.0/mlflow/server-info': async () =>
       ok({ store_type: 'DynamoDbStore', workspaces_enabled: false }),
+
+    'GET /version': async () => ({
+      statusCode: 200,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: `mlops-kit ${packageJson.version} (MLflow REST API)`,
+    }),
 
     'POST /api/2.0/mlflow/experiments/create': async (event) => {
       const request = parseRequest(

@@ -258,11 +258,14 @@ export class TrackingCore {
       );
     }
     await this.#activeRun(input.runId);
+    const runName = input.tags.find((tag) => tag.key === 'mlflow.runName')?.value;
     await this.store.logBatch(input.runId, {
       metrics: input.metrics,
       params: Object.fromEntries(input.params.map((p) => [p.key, truncate(p.value, MAX_PARAM_VAL_LENGTH)])),
       tags: Object.fromEntries(input.tags.map((t) => [t.key, truncate(t.value, MAX_TAG_VAL_LENGTH)])),
     });
+    // Setting the `mlflow.runName` tag renames the run, as in MLflow.
+    if (runName) await this.store.updateRun(input.runId, { runName: truncate(runName, MAX_TAG_VAL_LENGTH) });
   }
 
   logMetric(runId: string, metric: Metric): Promise<void> {
@@ -278,6 +281,7 @@ export class TrackingCore {
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
+    validateKey(key, 'tag');
     await this.#activeRun(runId);
     if (!(await this.store.deleteRunTag(runId, key))) {
       throw new NotFoundError(`No tag with name: ${key} in run with id ${runId}`);
