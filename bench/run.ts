@@ -15,6 +15,7 @@ export type BenchSuite = () => Promise<BenchRow[]>;
 
 const SUITES: Record<string, () => Promise<{ run: BenchSuite }>> = {
   platform: () => import('./platform.ts'),
+  tracking: () => import('./tracking.ts'),
   monitoring: () => import('./monitoring.ts'),
 };
 

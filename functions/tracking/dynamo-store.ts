@@ -424,6 +424,11 @@ export class DynamoTrackingStore implements TrackingStore {
 
   async logBatch(runId: string, batch: Batch): Promise<void> {
     const run = await this.#requireRunItem(runId);
+    if (run.lifecycleStage !== 'active') {
+      throw new InvalidParameterError(
+        `The run ${runId} must be in the 'active' state. Current state is ${run.lifecycleStage}.`,
+      );
+    }
     const newParams: Record<string, string> = {};
     for (const [key, value] of Object.entries(batch.params)) {
       const existing = run.p?.[key];
@@ -436,9 +441,24 @@ export class DynamoTrackingStore implements TrackingStore {
       const best = latest.get(metric.key) ?? run.m?.[metric.key];
       if (!best || best.o < stored.o) latest.set(metric.key, stored);
     }
-    await this.#appendHistory(runId, batch.metrics);
-    if (Object.keys(newParams).length === 0 && Object.keys(batch.tags).length === 0 && latest.size === 0)
-      return;
+    const changes = Object.keys(newParams).length + Object.keys(batch.tags).length + latest.size;
+    const update = changes === 0 ? Promise.resolve() : this.#updateRun(run, newParams, batch.tags, latest);
+    if (Object.keys(newParams).length > 0) {
+      // A param can still lose a race to another value: settle that before anything else is written.
+      await update;
+      await this.#appendHistory(runId, batch.metrics);
+    } else {
+      await Promise.all([update, this.#appendHistory(runId, batch.metrics)]);
+    }
+  }
+
+  /** One write guarded by the run's version; the per-entry path when another writer got there first. */
+  async #updateRun(
+    run: RunItem,
+    params: Record<string, string>,
+    tags: Readonly<Record<string, string>>,
+    latest: Map<string, StoredMetric>,
+  ): Promise<void> {
     try {
       await this.#db.send(
         new UpdateCommand({
@@ -449,8 +469,8 @@ export class DynamoTrackingStore implements TrackingStore {
           ExpressionAttributeNames: { '#m': 'm', '#p': 'p', '#t': 't' },
           ExpressionAttributeValues: {
             ':m': { ...run.m, ...Object.fromEntries(latest) },
-            ':p': { ...run.p, ...newParams },
-            ':t': { ...run.t, ...batch.tags },
+            ':p': { ...run.p, ...params },
+            ':t': { ...run.t, ...tags },
             ':ver': run.ver ?? 0,
             ':one': 1,
           },
@@ -458,7 +478,7 @@ export class DynamoTrackingStore implements TrackingStore {
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      await this.#logEntryByEntry(run, newParams, batch.tags, latest);
+      await this.#logEntryByEntry(run, params, tags, latest);
     }
   }
 

@@ -257,7 +257,8 @@ export class TrackingCore {
         `Duplicate parameter keys have been submitted: [${duplicates.map((key) => `'${key}'`).join(', ')}]. Please ensure the request contains only one param value per param key.`,
       );
     }
-    await this.#activeRun(input.runId);
+    validateRunId(input.runId);
+    // The store checks that the run exists and is active, in the same read it needs anyway.
     const runName = input.tags.find((tag) => tag.key === 'mlflow.runName')?.value;
     await this.store.logBatch(input.runId, {
       metrics: input.metrics,
