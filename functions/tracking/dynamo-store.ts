@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -48,7 +49,7 @@ import {
 } from './dynamo-items.ts';
 import type { DatasetInput, Experiment, LifecycleStage, LoggedModel, Metric, Run, RunInfo } from './model.ts';
 import { metricOrderKey } from './ordering.ts';
-import type { Batch, NewExperiment, NewLoggedModel, RunUpdate, TrackingStore } from './store.ts';
+import type { Batch, NewExperiment, NewLoggedModel, RunFields, RunUpdate, TrackingStore } from './store.ts';
 
 const DEFAULT_EXPERIMENT_ID = '0';
 const POINTER_CACHE_LIMIT = 50_000;
@@ -362,7 +363,8 @@ export class DynamoTrackingStore implements TrackingStore {
     return item;
   }
 
-  async listRuns(experimentIds: readonly string[]): Promise<Run[]> {
+  async listRuns(experimentIds: readonly string[], fields?: RunFields): Promise<Run[]> {
+    const projection = fields ? runProjection(fields) : undefined;
     // Run ids are hex: one Query per leading digit, in parallel, reads an experiment's runs at once.
     const segments = experimentIds.flatMap((experimentId) =>
       [...'0123456789abcdef'].map((digit) => ({ experimentId, digit })),
@@ -372,10 +374,40 @@ export class DynamoTrackingStore implements TrackingStore {
         this.#queryAll({
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
           ExpressionAttributeValues: { ':pk': experimentPk(experimentId), ':r': `R#${digit}` },
+          ...(projection
+            ? { ProjectionExpression: projection.expression, ExpressionAttributeNames: projection.names }
+            : {}),
         }),
       ),
     );
     return pages.flat().map(runFromItem);
+  }
+
+  async getRuns(runs: readonly { readonly runId: string; readonly experimentId: string }[]): Promise<Run[]> {
+    const found = new Map<string, Run>();
+    const chunks: (typeof runs)[] = [];
+    for (let i = 0; i < runs.length; i += 100) chunks.push(runs.slice(i, i + 100));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let keys: Record<string, unknown>[] = chunk.map((run) => ({
+          pk: experimentPk(run.experimentId),
+          sk: runSk(run.runId),
+        }));
+        for (let attempt = 0; keys.length > 0; attempt += 1) {
+          if (attempt > 0)
+            await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+          const result = await this.#db.send(
+            new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }),
+          );
+          for (const item of result.Responses?.[this.#table] ?? []) {
+            const run = runFromItem(item);
+            found.set(run.info.runId, run);
+          }
+          keys = (result.UnprocessedKeys?.[this.#table]?.Keys ?? []) as Record<string, unknown>[];
+        }
+      }),
+    );
+    return runs.flatMap((run) => found.get(run.runId) ?? []);
   }
 
   async updateRun(runId: string, update: RunUpdate): Promise<RunInfo> {
@@ -803,4 +835,37 @@ function isItemTooLarge(error: unknown): boolean {
   return (
     (error as Error | null)?.name === 'ValidationException' && /item size/i.test((error as Error).message)
   );
+}
+
+const RUN_INFO_ATTRIBUTES = [
+  'sk',
+  'runId',
+  'experimentId',
+  'runName',
+  'userId',
+  '#status',
+  'startTime',
+  'endTime',
+  'artifactUri',
+  'lifecycleStage',
+];
+
+/** A ProjectionExpression reading a run's info and only the named map entries. */
+function runProjection(fields: RunFields): { expression: string; names: Record<string, string> } {
+  const names: Record<string, string> = { '#status': 'status' };
+  const paths = [...RUN_INFO_ATTRIBUTES];
+  const add = (map: 'm' | 'p' | 't', keys: readonly string[]) => {
+    if (keys.length === 0) return;
+    names[`#${map}`] = map;
+    for (const key of new Set(keys)) {
+      const placeholder = `#${map}${Object.keys(names).length}`;
+      names[placeholder] = key;
+      paths.push(`#${map}.${placeholder}`);
+    }
+  };
+  add('m', fields.metrics);
+  add('p', fields.params);
+  add('t', fields.tags);
+  if (fields.datasets) paths.push('di');
+  return { expression: paths.join(', '), names };
 }

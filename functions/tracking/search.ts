@@ -280,7 +280,7 @@ function compareBy<T>(clauses: readonly OrderClause<T>[]): (a: T, b: T) => numbe
 }
 
 /** Validates order_by clauses for runs: parseable, known, no field twice. */
-export function parseRunOrderBy(orderBy: readonly string[]): OrderClause<Run>[] {
+export function parseRunOrderBy(orderBy: readonly string[]): (OrderClause<Run> & { id: string })[] {
   const seen = new Set<string>();
   return orderBy.map((text) => {
     const clause = runOrderClause(text);
@@ -350,6 +350,30 @@ export function searchRuns(runs: readonly Run[], search: RunSearch): Page<Run> {
   ];
   matching.sort(compareBy([...order, ...tieBreak]));
   return paginate(matching, search.maxResults, search.pageToken);
+}
+
+/** The metrics, params and tags (and whether dataset inputs) a runs/search filters or orders on. */
+export function runSearchFields(search: Pick<RunSearch, 'filter' | 'orderBy'>): {
+  metrics: string[];
+  params: string[];
+  tags: string[];
+  datasets: boolean;
+} {
+  const fields = { metrics: [] as string[], params: [] as string[], tags: [] as string[], datasets: false };
+  for (const clause of parseRunFilter(search.filter)) {
+    if (clause.type === 'metric') fields.metrics.push(clause.key);
+    if (clause.type === 'param') fields.params.push(clause.key);
+    if (clause.type === 'tag') fields.tags.push(clause.key);
+    if (clause.type === 'dataset') fields.datasets = true;
+  }
+  for (const clause of parseRunOrderBy(search.orderBy)) {
+    const [type, ...rest] = clause.id.split('.');
+    const key = rest.join('.');
+    if (type === 'metric') fields.metrics.push(key);
+    if (type === 'param') fields.params.push(key);
+    if (type === 'tag') fields.tags.push(key);
+  }
+  return fields;
 }
 
 /** Validates a runs/search request without running it (used before reading anything). */

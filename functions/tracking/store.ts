@@ -44,6 +44,14 @@ export interface Batch {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** The parts of runs a search reads. */
+export interface RunFields {
+  readonly metrics: readonly string[];
+  readonly params: readonly string[];
+  readonly tags: readonly string[];
+  readonly datasets: boolean;
+}
+
 export interface NewLoggedModel {
   readonly experimentId: string;
   readonly name: string;
@@ -68,8 +76,14 @@ export interface TrackingStore {
 
   createRun(info: RunInfo, tags: Readonly<Record<string, string>>): Promise<void>;
   getRun(runId: string): Promise<Run | undefined>;
-  /** Every run (active and deleted) of the experiments. */
-  listRuns(experimentIds: readonly string[]): Promise<Run[]>;
+  /**
+   * Every run (active and deleted) of the experiments. With `fields`, the runs carry their info and
+   * only the named metrics, params and tags (and dataset inputs when asked), which is all a search
+   * needs to filter and order; `getRuns` then reads the page in full.
+   */
+  listRuns(experimentIds: readonly string[], fields?: RunFields): Promise<Run[]>;
+  /** The runs, in the order given (runs that vanished are left out). Strongly consistent. */
+  getRuns(runs: readonly { readonly runId: string; readonly experimentId: string }[]): Promise<Run[]>;
   updateRun(runId: string, update: RunUpdate): Promise<RunInfo>;
   setRunLifecycle(runId: string, stage: LifecycleStage): Promise<void>;
   logBatch(runId: string, batch: Batch): Promise<void>;

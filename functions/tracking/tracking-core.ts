@@ -23,6 +23,7 @@ import {
   type Page,
   paginate,
   type RunSearch,
+  runSearchFields,
   searchExperiments,
   searchLoggedModels,
   searchRuns,
@@ -235,7 +236,13 @@ export class TrackingCore {
     for (const id of experimentIds) validateExperimentId(id);
     validateRunSearch(search);
     if (experimentIds.length === 0) return { items: [] };
-    return searchRuns(await this.store.listRuns([...new Set(experimentIds)]), search);
+    // Filter and order on a projection of the runs, then read the page's runs in full.
+    const summaries = await this.store.listRuns([...new Set(experimentIds)], runSearchFields(search));
+    const page = searchRuns(summaries, search);
+    const runs = await this.store.getRuns(
+      page.items.map((run) => ({ runId: run.info.runId, experimentId: run.info.experimentId })),
+    );
+    return { ...page, items: runs };
   }
 
   async logBatch(input: BatchInput): Promise<void> {
