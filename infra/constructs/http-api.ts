@@ -138,7 +138,9 @@ export class MlopsHttpApi extends Construct {
     });
     this.url = this.api.apiEndpoint;
 
-    const { authorizer, scopePrefix } = this.#authorizer(props);
+    const { authorizer, scopePrefix, userPool, machineClient } = this.#authorizer(props);
+    if (userPool) this.userPool = userPool;
+    if (machineClient) this.machineClient = machineClient;
 
     const functions: Record<string, NodejsFunction> = {};
     for (const [name, definition] of Object.entries(definitions)) {
@@ -181,7 +183,12 @@ export class MlopsHttpApi extends Construct {
     new CfnOutput(this, 'ApiUrl', { value: this.url, description: 'MLFLOW_TRACKING_URI / MLOPS_API_URL' });
   }
 
-  #authorizer(props: MlopsHttpApiProps): { authorizer: HttpJwtAuthorizer; scopePrefix: string } {
+  #authorizer(props: MlopsHttpApiProps): {
+    authorizer: HttpJwtAuthorizer;
+    scopePrefix: string;
+    userPool?: cognito.UserPool;
+    machineClient?: cognito.UserPoolClient;
+  } {
     if (props.oidc) {
       return {
         authorizer: new HttpJwtAuthorizer('JwtAuthorizer', props.oidc.issuer, {
@@ -252,7 +259,6 @@ export class MlopsHttpApi extends Construct {
       reason:
         'The Plus feature plan is a per-user cost; left to the operator (it can be enabled on the pool at any time).',
     });
-    Object.assign(this, { userPool, machineClient });
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
     new CfnOutput(this, 'MachineClientId', { value: machineClient.userPoolClientId });
     return {
@@ -262,6 +268,8 @@ export class MlopsHttpApi extends Construct {
         { jwtAudience: [machineClient.userPoolClientId] },
       ),
       scopePrefix: 'mlops/',
+      userPool,
+      machineClient,
     };
   }
 
