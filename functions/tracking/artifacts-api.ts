@@ -27,11 +27,21 @@ function pathAfter(event: HttpEvent, prefix: string): string {
 
 const MultipartSchema = z.object({ path: z.string().min(1) });
 
+const ListArtifactsProxyRequest = z.object({ path: z.string().optional() });
+const CreateMultipartRequest = MultipartSchema.extend({
+  num_parts: int64.refine((n) => n >= 1 && n <= 10_000, 'must be 1 to 10000'),
+});
+const CompleteMultipartRequest = MultipartSchema.extend({
+  upload_id: z.string().min(1),
+  parts: z.array(z.object({ part_number: int64, etag: z.string(), url: z.string().optional() })).min(1),
+});
+const AbortMultipartRequest = MultipartSchema.extend({ upload_id: z.string().min(1) });
+
 /** The artifact endpoints over a repository. */
 export function artifactEndpoints(repository: ArtifactRepository): Record<string, Endpoint> {
   return {
     [`GET ${BASE}/artifacts`]: async (event) => {
-      const request = parseRequest(event, z.object({ path: z.string().optional() }));
+      const request = parseRequest(event, ListArtifactsProxyRequest);
       const files = await repository.list(validateArtifactPath(request.path ?? ''));
       return jsonResponse(files.length ? { files } : {});
     },
@@ -50,12 +60,7 @@ export function artifactEndpoints(repository: ArtifactRepository): Record<string
     },
     [`POST ${BASE}/mpu/create/{proxy+}`]: async (event) => {
       const dir = pathAfter(event, `${BASE}/mpu/create/`);
-      const request = parseRequest(
-        event,
-        MultipartSchema.extend({
-          num_parts: int64.refine((n) => n >= 1 && n <= 10_000, 'must be 1 to 10000'),
-        }),
-      );
+      const request = parseRequest(event, CreateMultipartRequest);
       const created = await repository.createMultipartUpload(
         `${dir}/${validateArtifactPath(request.path)}`,
         request.num_parts,
@@ -64,15 +69,7 @@ export function artifactEndpoints(repository: ArtifactRepository): Record<string
     },
     [`POST ${BASE}/mpu/complete/{proxy+}`]: async (event) => {
       const dir = pathAfter(event, `${BASE}/mpu/complete/`);
-      const request = parseRequest(
-        event,
-        MultipartSchema.extend({
-          upload_id: z.string().min(1),
-          parts: z
-            .array(z.object({ part_number: int64, etag: z.string(), url: z.string().optional() }))
-            .min(1),
-        }),
-      );
+      const request = parseRequest(event, CompleteMultipartRequest);
       await repository.completeMultipartUpload(
         `${dir}/${validateArtifactPath(request.path)}`,
         request.upload_id,
@@ -82,7 +79,7 @@ export function artifactEndpoints(repository: ArtifactRepository): Record<string
     },
     [`POST ${BASE}/mpu/abort/{proxy+}`]: async (event) => {
       const dir = pathAfter(event, `${BASE}/mpu/abort/`);
-      const request = parseRequest(event, MultipartSchema.extend({ upload_id: z.string().min(1) }));
+      const request = parseRequest(event, AbortMultipartRequest);
       await repository.abortMultipartUpload(
         `${dir}/${validateArtifactPath(request.path)}`,
         request.upload_id,

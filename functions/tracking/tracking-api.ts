@@ -75,6 +75,88 @@ const datasetSchema = z.object({
   profile: z.string().optional(),
 });
 
+/** Request schemas, built once (zod compiles each schema on first use). */
+const CreateExperimentRequest = z.object({
+  name: z.string(),
+  artifact_location: z.string().optional(),
+  tags: tagsSchema,
+});
+const GetExperimentRequest = z.object({ experiment_id: z.string() });
+const GetExperimentByNameRequest = z.object({ experiment_name: z.string() });
+const UpdateExperimentRequest = z.object({ experiment_id: z.string(), new_name: z.string() });
+const DeleteExperimentRequest = z.object({ experiment_id: z.string() });
+const RestoreExperimentRequest = z.object({ experiment_id: z.string() });
+const SetExperimentTagRequest = z.object({ experiment_id: z.string(), key: z.string(), value: z.string() });
+const DeleteExperimentTagRequest = z.object({ experiment_id: z.string(), key: z.string() });
+const CreateRunRequest = z.object({
+  experiment_id: z.string().optional(),
+  user_id: z.string().optional(),
+  run_name: z.string().optional(),
+  start_time: int64.optional(),
+  tags: tagsSchema,
+});
+const GetRunRequest = z.object(runIdFields);
+const UpdateRunRequest = z.object({
+  ...runIdFields,
+  status: protoEnum(RUN_STATUSES).optional(),
+  end_time: int64.optional(),
+  run_name: z.string().optional(),
+});
+const DeleteRunRequest = z.object(runIdFields);
+const RestoreRunRequest = z.object(runIdFields);
+const SearchRunsRequest = z.object({
+  experiment_ids: stringList,
+  filter: z.string().optional(),
+  run_view_type: protoEnum(VIEW_TYPES).default('ACTIVE_ONLY'),
+  max_results: searchMaxResults(50_000, 1000),
+  order_by: stringList,
+  page_token: z.string().optional(),
+});
+const LogMetricRequest = z.object({ ...runIdFields, ...metricSchema.shape });
+const LogParamRequest = z.object({ ...runIdFields, key: z.string(), value: z.string() });
+const SetTagRequest = z.object({ ...runIdFields, key: z.string(), value: z.string() });
+const DeleteTagRequest = z.object({ ...runIdFields, key: z.string() });
+const LogBatchRequest = z.object({
+  ...runIdFields,
+  metrics: z.array(metricSchema).default([]),
+  params: z.array(tagSchema).default([]),
+  tags: tagsSchema,
+});
+const LogInputsRequest = z.object({
+  ...runIdFields,
+  datasets: z.array(z.object({ tags: z.array(tagSchema).optional(), dataset: datasetSchema })).default([]),
+  models: z.array(z.object({ model_id: z.string() })).default([]),
+});
+const LogOutputsRequest = z.object({
+  ...runIdFields,
+  models: z.array(z.object({ model_id: z.string(), step: int64.optional() })).default([]),
+});
+const GetMetricHistoryRequest = z.object({
+  ...runIdFields,
+  metric_key: z.string(),
+  max_results: searchMaxResults(25_000, 25_000),
+  page_token: z.string().optional(),
+});
+const ListArtifactsRequest = z.object({ ...runIdFields, path: z.string().optional() });
+const CreateLoggedModelRequest = z.object({
+  experiment_id: z.string(),
+  name: z.string().optional(),
+  model_type: z.string().optional(),
+  source_run_id: z.string().optional(),
+  params: z.array(tagSchema).default([]),
+  tags: tagsSchema,
+});
+const SearchLoggedModelsRequest = z.object({
+  experiment_ids: stringList,
+  filter: z.string().optional(),
+  max_results: searchMaxResults(50_000, 50),
+  page_token: z.string().optional(),
+});
+const FinalizeLoggedModelRequest = z.object({ status: protoEnum(LOGGED_MODEL_STATUSES, 0) });
+const SetLoggedModelTagsRequest = z.object({ tags: tagsSchema });
+const LogLoggedModelParamsRequest = z.object({ params: z.array(tagSchema).default([]) });
+const ListLoggedModelArtifactsRequest = z.object({ artifact_directory_path: z.string().optional() });
+
 /** The tracking endpoints over a core (and, for logged-model listings, the artifact repository). */
 export function trackingEndpoints(
   core: TrackingCore,
@@ -91,10 +173,7 @@ export function trackingEndpoints(
     }),
 
     'POST /api/2.0/mlflow/experiments/create': async (event) => {
-      const request = parseRequest(
-        event,
-        z.object({ name: z.string(), artifact_location: z.string().optional(), tags: tagsSchema }),
-      );
+      const request = parseRequest(event, CreateExperimentRequest);
       const experimentId = await core.createExperiment({
         name: request.name,
         ...(request.artifact_location ? { artifactLocation: request.artifact_location } : {}),
@@ -103,55 +182,43 @@ export function trackingEndpoints(
       return ok({ experiment_id: experimentId });
     },
     'GET /api/2.0/mlflow/experiments/get': async (event) => {
-      const request = parseRequest(event, z.object({ experiment_id: z.string() }));
+      const request = parseRequest(event, GetExperimentRequest);
       return ok({ experiment: experimentToWire(await core.getExperiment(request.experiment_id)) });
     },
     'GET /api/2.0/mlflow/experiments/get-by-name': async (event) => {
-      const request = parseRequest(event, z.object({ experiment_name: z.string() }));
+      const request = parseRequest(event, GetExperimentByNameRequest);
       return ok({ experiment: experimentToWire(await core.getExperimentByName(request.experiment_name)) });
     },
     'POST /api/2.0/mlflow/experiments/search': (event) => searchExperiments(core, event),
     'GET /api/2.0/mlflow/experiments/search': (event) => searchExperiments(core, event),
     'POST /api/2.0/mlflow/experiments/update': async (event) => {
-      const request = parseRequest(event, z.object({ experiment_id: z.string(), new_name: z.string() }));
+      const request = parseRequest(event, UpdateExperimentRequest);
       await core.renameExperiment(request.experiment_id, request.new_name);
       return ok();
     },
     'POST /api/2.0/mlflow/experiments/delete': async (event) => {
-      const request = parseRequest(event, z.object({ experiment_id: z.string() }));
+      const request = parseRequest(event, DeleteExperimentRequest);
       await core.deleteExperiment(request.experiment_id);
       return ok();
     },
     'POST /api/2.0/mlflow/experiments/restore': async (event) => {
-      const request = parseRequest(event, z.object({ experiment_id: z.string() }));
+      const request = parseRequest(event, RestoreExperimentRequest);
       await core.restoreExperiment(request.experiment_id);
       return ok();
     },
     'POST /api/2.0/mlflow/experiments/set-experiment-tag': async (event) => {
-      const request = parseRequest(
-        event,
-        z.object({ experiment_id: z.string(), key: z.string(), value: z.string() }),
-      );
+      const request = parseRequest(event, SetExperimentTagRequest);
       await core.setExperimentTag(request.experiment_id, request.key, request.value);
       return ok();
     },
     'POST /api/2.0/mlflow/experiments/delete-experiment-tag': async (event) => {
-      const request = parseRequest(event, z.object({ experiment_id: z.string(), key: z.string() }));
+      const request = parseRequest(event, DeleteExperimentTagRequest);
       await core.deleteExperimentTag(request.experiment_id, request.key);
       return ok();
     },
 
     'POST /api/2.0/mlflow/runs/create': async (event) => {
-      const request = parseRequest(
-        event,
-        z.object({
-          experiment_id: z.string().optional(),
-          user_id: z.string().optional(),
-          run_name: z.string().optional(),
-          start_time: int64.optional(),
-          tags: tagsSchema,
-        }),
-      );
+      const request = parseRequest(event, CreateRunRequest);
       const run = await core.createRun({
         ...(request.experiment_id !== undefined ? { experimentId: request.experiment_id } : {}),
         ...(request.user_id !== undefined ? { userId: request.user_id } : {}),
@@ -162,19 +229,11 @@ export function trackingEndpoints(
       return ok({ run: runToWire(run) });
     },
     'GET /api/2.0/mlflow/runs/get': async (event) => {
-      const request = parseRequest(event, z.object(runIdFields));
+      const request = parseRequest(event, GetRunRequest);
       return ok({ run: runToWire(await core.getRun(runIdOf(request))) });
     },
     'POST /api/2.0/mlflow/runs/update': async (event) => {
-      const request = parseRequest(
-        event,
-        z.object({
-          ...runIdFields,
-          status: protoEnum(RUN_STATUSES).optional(),
-          end_time: int64.optional(),
-          run_name: z.string().optional(),
-        }),
-      );
+      const request = parseRequest(event, UpdateRunRequest);
       const info = await core.updateRun(runIdOf(request), {
         ...(request.status !== undefined ? { status: request.status } : {}),
         ...(request.end_time !== undefined ? { endTime: request.end_time } : {}),
@@ -183,26 +242,15 @@ export function trackingEndpoints(
       return ok({ run_info: runInfoToWire(info) });
     },
     'POST /api/2.0/mlflow/runs/delete': async (event) => {
-      await core.deleteRun(runIdOf(parseRequest(event, z.object(runIdFields))));
+      await core.deleteRun(runIdOf(parseRequest(event, DeleteRunRequest)));
       return ok();
     },
     'POST /api/2.0/mlflow/runs/restore': async (event) => {
-      await core.restoreRun(runIdOf(parseRequest(event, z.object(runIdFields))));
+      await core.restoreRun(runIdOf(parseRequest(event, RestoreRunRequest)));
       return ok();
     },
     'POST /api/2.0/mlflow/runs/search': async (event) => {
-      const request = parseRequest(
-        event,
-        z.object({
-          experiment_ids: stringList,
-          filter: z.string().optional(),
-          run_view_type: protoEnum(VIEW_TYPES).default('ACTIVE_ONLY'),
-          max_results: searchMaxResults(50_000, 1000),
-          order_by: stringList,
-          page_token: z.string().optional(),
-        }),
-        ['experiment_ids', 'order_by'],
-      );
+      const request = parseRequest(event, SearchRunsRequest, ['experiment_ids', 'order_by']);
       const page = await core.searchRuns(request.experiment_ids, {
         ...(request.filter !== undefined ? { filter: request.filter } : {}),
         orderBy: request.order_by,
@@ -216,7 +264,7 @@ export function trackingEndpoints(
       });
     },
     'POST /api/2.0/mlflow/runs/log-metric': async (event) => {
-      const request = parseRequest(event, z.object({ ...runIdFields, ...metricSchema.shape }));
+      const request = parseRequest(event, LogMetricRequest);
       await core.logMetric(runIdOf(request), {
         key: request.key,
         value: request.value,
@@ -226,30 +274,22 @@ export function trackingEndpoints(
       return ok();
     },
     'POST /api/2.0/mlflow/runs/log-parameter': async (event) => {
-      const request = parseRequest(event, z.object({ ...runIdFields, key: z.string(), value: z.string() }));
+      const request = parseRequest(event, LogParamRequest);
       await core.logParam(runIdOf(request), { key: request.key, value: request.value });
       return ok();
     },
     'POST /api/2.0/mlflow/runs/set-tag': async (event) => {
-      const request = parseRequest(event, z.object({ ...runIdFields, key: z.string(), value: z.string() }));
+      const request = parseRequest(event, SetTagRequest);
       await core.setTag(runIdOf(request), { key: request.key, value: request.value });
       return ok();
     },
     'POST /api/2.0/mlflow/runs/delete-tag': async (event) => {
-      const request = parseRequest(event, z.object({ ...runIdFields, key: z.string() }));
+      const request = parseRequest(event, DeleteTagRequest);
       await core.deleteTag(runIdOf(request), request.key);
       return ok();
     },
     'POST /api/2.0/mlflow/runs/log-batch': async (event) => {
-      const request = parseRequest(
-        event,
-        z.object({
-          ...runIdFields,
-          metrics: z.array(metricSchema).default([]),
-          params: z.array(tagSchema).default([]),
-          tags: tagsSchema,
-        }),
-      );
+      const request = parseRequest(event, LogBatchRequest);
       await core.logBatch({
         runId: runIdOf(request),
         metrics: request.metrics.map((m) => ({
@@ -264,16 +304,7 @@ export function trackingEndpoints(
       return ok();
     },
     'POST /api/2.0/mlflow/runs/log-inputs': async (event) => {
-      const request = parseRequest(
-        event,
-        z.object({
-          ...runIdFields,
-          datasets: z
-            .array(z.object({ tags: z.array(tagSchema).optional(), dataset: datasetSchema }))
-            .default([]),
-          models: z.array(z.object({ model_id: z.string() })).default([]),
-        }),
-      );
+      const request = parseRequest(event, LogInputsRequest);
       await core.logInputs(
         runIdOf(request),
         request.datasets.map((input) => ({
@@ -285,13 +316,7 @@ export function trackingEndpoints(
       return ok();
     },
     'POST /api/2.0/mlflow/runs/outputs': async (event) => {
-      const request = parseRequest(
-        event,
-        z.object({
-          ...runIdFields,
-          models: z.array(z.object({ model_id: z.string(), step: int64.optional() })).default([]),
-        }),
-      );
+      const request = parseRequest(event, LogOutputsRequest);
       await core.logOutputs(
         runIdOf(request),
         request.models.map((model) => ({ modelId: model.model_id, step: model.step ?? 0 })),
@@ -299,15 +324,7 @@ export function trackingEndpoints(
       return ok();
     },
     'GET /api/2.0/mlflow/metrics/get-history': async (event) => {
-      const request = parseRequest(
-        event,
-        z.object({
-          ...runIdFields,
-          metric_key: z.string(),
-          max_results: searchMaxResults(25_000, 25_000),
-          page_token: z.string().optional(),
-        }),
-      );
+      const request = parseRequest(event, GetMetricHistoryRequest);
       const page = await core.getMetricHistory(
         runIdOf(request),
         request.metric_key,
@@ -320,23 +337,13 @@ export function trackingEndpoints(
       });
     },
     'GET /api/2.0/mlflow/artifacts/list': async (event) => {
-      const request = parseRequest(event, z.object({ ...runIdFields, path: z.string().optional() }));
+      const request = parseRequest(event, ListArtifactsRequest);
       const run = await core.getRun(runIdOf(request));
       return ok({ root_uri: run.info.artifactUri });
     },
 
     'POST /api/2.0/mlflow/logged-models': async (event) => {
-      const request = parseRequest(
-        event,
-        z.object({
-          experiment_id: z.string(),
-          name: z.string().optional(),
-          model_type: z.string().optional(),
-          source_run_id: z.string().optional(),
-          params: z.array(tagSchema).default([]),
-          tags: tagsSchema,
-        }),
-      );
+      const request = parseRequest(event, CreateLoggedModelRequest);
       const model = await core.createLoggedModel({
         experimentId: request.experiment_id,
         ...(request.name !== undefined ? { name: request.name } : {}),
@@ -348,16 +355,7 @@ export function trackingEndpoints(
       return ok({ model: loggedModelToWire(model) });
     },
     'POST /api/2.0/mlflow/logged-models/search': async (event) => {
-      const request = parseRequest(
-        event,
-        z.object({
-          experiment_ids: stringList,
-          filter: z.string().optional(),
-          max_results: searchMaxResults(50_000, 50),
-          page_token: z.string().optional(),
-        }),
-        ['experiment_ids'],
-      );
+      const request = parseRequest(event, SearchLoggedModelsRequest, ['experiment_ids']);
       const page = await core.searchLoggedModels(request.experiment_ids, {
         ...(request.filter !== undefined ? { filter: request.filter } : {}),
         maxResults: request.max_results,
@@ -372,7 +370,7 @@ export function trackingEndpoints(
       return ok({ model: loggedModelToWire(await core.getLoggedModel(pathParameter(event, 'model_id'))) });
     },
     'PATCH /api/2.0/mlflow/logged-models/{model_id}': async (event) => {
-      const request = parseRequest(event, z.object({ status: protoEnum(LOGGED_MODEL_STATUSES, 0) }));
+      const request = parseRequest(event, FinalizeLoggedModelRequest);
       const model = await core.finalizeLoggedModel(pathParameter(event, 'model_id'), request.status);
       return ok({ model: loggedModelToWire(model) });
     },
@@ -381,7 +379,7 @@ export function trackingEndpoints(
       return ok();
     },
     'PATCH /api/2.0/mlflow/logged-models/{model_id}/tags': async (event) => {
-      const request = parseRequest(event, z.object({ tags: tagsSchema }));
+      const request = parseRequest(event, SetLoggedModelTagsRequest);
       const model = await core.setLoggedModelTags(pathParameter(event, 'model_id'), request.tags);
       return ok({ model: loggedModelToWire(model) });
     },
@@ -390,12 +388,12 @@ export function trackingEndpoints(
       return ok();
     },
     'POST /api/2.0/mlflow/logged-models/{model_id}/params': async (event) => {
-      const request = parseRequest(event, z.object({ params: z.array(tagSchema).default([]) }));
+      const request = parseRequest(event, LogLoggedModelParamsRequest);
       await core.logLoggedModelParams(pathParameter(event, 'model_id'), request.params);
       return ok();
     },
     'GET /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories': async (event) => {
-      const request = parseRequest(event, z.object({ artifact_directory_path: z.string().optional() }));
+      const request = parseRequest(event, ListLoggedModelArtifactsRequest);
       const model = await core.getLoggedModel(pathParameter(event, 'model_id'));
       const root = artifactPathOf(model.artifactUri);
       const dir = [root, request.artifact_directory_path].filter(Boolean).join('/');
