@@ -123,3 +123,20 @@ describe('getRun (run lookup for other capabilities)', () => {
     expect(await getRun(store, '../etc')).toBeUndefined();
   });
 });
+
+describe('tracking on a local platform started with --token', () => {
+  it('refuses MLflow calls without the bearer token and serves them with it (MLFLOW_TRACKING_TOKEN)', async () => {
+    const { startLocalPlatform } = await import('../../../infra/local/platform.ts');
+    const platform = await startLocalPlatform({ port: 0, token: 's3cret' });
+    try {
+      const url = `${platform.url}${API}/experiments/get?experiment_id=0`;
+      expect((await fetch(url)).status).toBe(401);
+      expect((await fetch(url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      const ok = await fetch(url, { headers: { authorization: 'Bearer s3cret' } });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ experiment: { experiment_id: '0' } });
+    } finally {
+      await platform.stop();
+    }
+  });
+});
