@@ -17,6 +17,7 @@ const SUITES: Record<string, () => Promise<{ run: BenchSuite }>> = {
   platform: () => import('./platform.ts'),
   tracking: () => import('./tracking.ts'),
   monitoring: () => import('./monitoring.ts'),
+  registry: () => import('./registry.ts'),
 };
 
 async function main(args: string[]): Promise<number> {

@@ -71,6 +71,14 @@ interface ExportedVersion {
   files: { path: string; size: number; url: string }[];
 }
 
+interface ImportSlot {
+  path: string;
+  size: number;
+  present: boolean;
+  url?: string;
+  multipart?: { upload_id: string; part_size: number; part_urls: string[] };
+}
+
 const ref = (r: { table?: string; name?: string; version?: number }) =>
   `${r.table ?? r.name}${r.version === undefined ? '' : `@${r.version}`}`;
 
@@ -165,14 +173,16 @@ export async function promoteModelVersion(options: PromoteOptions): Promise<Prom
   const slots = expect(
     'target',
     'the artifact import',
-    await call<{
-      destination: string;
-      files: { path: string; size: number; url: string; present: boolean }[];
-    }>('target', 'POST', '/api/2.0/mlops/registry/import', {
-      name: options.model,
-      promotion_key: key,
-      files: exported.files.map(({ path, size }) => ({ path, size })),
-    }),
+    await call<{ destination: string; files: ImportSlot[] }>(
+      'target',
+      'POST',
+      '/api/2.0/mlops/registry/import',
+      {
+        name: options.model,
+        promotion_key: key,
+        files: exported.files.map(({ path, size }) => ({ path, size })),
+      },
+    ),
   );
   let copiedFiles = 0;
   let copiedBytes = 0;
@@ -180,15 +190,40 @@ export async function promoteModelVersion(options: PromoteOptions): Promise<Prom
     if (slot.present) continue;
     const file = exported.files.find((candidate) => candidate.path === slot.path);
     if (!file) throw new CliError(`target asked for ${slot.path}, which the source did not list`);
-    const download = await http(file.url);
-    if (!download.ok)
-      throw new CliError(`downloading ${file.path} from the source failed: HTTP ${download.status}`);
-    const bytes = new Uint8Array(await download.arrayBuffer());
-    const upload = await http(slot.url, { method: 'PUT', body: bytes });
-    if (!upload.ok) throw new CliError(`uploading ${file.path} to the target failed: HTTP ${upload.status}`);
+    if (slot.multipart) {
+      // Part by part: a ranged GET from the source, a part PUT to the target, its ETag kept.
+      const { part_size: partSize, part_urls: partUrls, upload_id: uploadId } = slot.multipart;
+      const etags: string[] = [];
+      for (const [index, partUrl] of partUrls.entries()) {
+        const start = index * partSize;
+        const end = Math.min(file.size, start + partSize) - 1;
+        const bytes = await download(file, { range: `bytes=${start}-${end}` });
+        const upload = await http(partUrl, { method: 'PUT', body: bytes });
+        if (!upload.ok)
+          throw new CliError(`uploading part ${index + 1} of ${file.path} failed: HTTP ${upload.status}`);
+        etags.push(upload.headers.get('etag') ?? '');
+        copiedBytes += bytes.length;
+      }
+      expect(
+        'target',
+        `completing the upload of ${file.path}`,
+        await call('target', 'POST', '/api/2.0/mlops/registry/import/complete', {
+          name: options.model,
+          promotion_key: key,
+          path: file.path,
+          upload_id: uploadId,
+          etags,
+        }),
+      );
+    } else if (slot.url) {
+      const bytes = await download(file);
+      const upload = await http(slot.url, { method: 'PUT', body: bytes });
+      if (!upload.ok)
+        throw new CliError(`uploading ${file.path} to the target failed: HTTP ${upload.status}`);
+      copiedBytes += bytes.length;
+    }
     copiedFiles += 1;
-    copiedBytes += bytes.length;
-    log(`copied ${file.path} (${bytes.length} bytes)`);
+    log(`copied ${file.path} (${file.size} bytes)`);
   }
   const skippedFiles = slots.files.length - copiedFiles;
   if (skippedFiles > 0) log(`${skippedFiles} files were in the target already`);
@@ -252,6 +287,13 @@ export async function promoteModelVersion(options: PromoteOptions): Promise<Prom
     alreadyPromoted: false,
     ...(options.alias ? { alias: options.alias } : {}),
   };
+
+  async function download(file: { path: string; url: string }, headers: Record<string, string> = {}) {
+    const response = await http(file.url, { headers });
+    if (!response.ok)
+      throw new CliError(`downloading ${file.path} from the source failed: HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
 
   async function setAlias(version: string): Promise<void> {
     if (!options.alias) return;

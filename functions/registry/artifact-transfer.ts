@@ -14,17 +14,22 @@
  * target's MLflow clients download the promoted model through the artifact proxy like any other.
  */
 import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { InvalidParameterError, NotFoundError } from '../../layers/runtime/errors.ts';
 
 export const ARTIFACT_ROOT_PREFIX = 'mlflow-artifacts/';
 const PRESIGN_SECONDS = 3600;
+/** Files above this size are uploaded in parts of this size (S3 parts are 5 MiB to 5 GiB). */
+export const PART_SIZE = 8 * 1024 * 1024;
 
 export interface ArtifactFile {
   /** Path relative to the version's source location. */
@@ -37,7 +42,14 @@ export interface ExportedFile extends ArtifactFile {
 }
 
 export interface ImportSlot extends ArtifactFile {
-  readonly url: string;
+  /** Presigned PUT for the whole file (files up to PART_SIZE). */
+  readonly url?: string;
+  /** Presigned part PUTs for a larger file; the parts' ETags go to `completeUpload`. */
+  readonly multipart?: {
+    readonly upload_id: string;
+    readonly part_size: number;
+    readonly part_urls: string[];
+  };
   /** The file is at the destination already with this size (an earlier, interrupted promotion). */
   readonly present: boolean;
 }
@@ -51,6 +63,10 @@ export function sourceKey(source: string, bucket: string): string {
   throw new InvalidParameterError(
     `Cannot export artifacts from '${source}': only mlflow-artifacts:/ sources and s3://${bucket}/ sources can be promoted.`,
   );
+}
+
+function destinationPath(model: string, promotionKey: string): string {
+  return `promotions/${segment(model)}/${segment(promotionKey)}`;
 }
 
 /** A promotion key or model name as one safe path segment. */
@@ -121,19 +137,65 @@ export class ArtifactTransfer {
     promotionKey: string,
     files: readonly ArtifactFile[],
   ): Promise<{ destination: string; files: ImportSlot[] }> {
-    const path = `promotions/${segment(model)}/${segment(promotionKey)}`;
-    const prefix = `${ARTIFACT_ROOT_PREFIX}${path}`;
+    const path = destinationPath(model, promotionKey);
     const slots = await Promise.all(
-      files.map(async (file) => {
-        const key = `${prefix}/${checkRelative(file.path)}`;
-        const size = await this.#head(key);
-        const url = await getSignedUrl(this.#s3, new PutObjectCommand({ Bucket: this.#bucket, Key: key }), {
-          expiresIn: PRESIGN_SECONDS,
-        });
-        return { path: file.path, size: file.size, url, present: size === file.size };
+      files.map(async (file): Promise<ImportSlot> => {
+        const key = `${ARTIFACT_ROOT_PREFIX}${path}/${checkRelative(file.path)}`;
+        const present = (await this.#head(key)) === file.size;
+        if (present) return { path: file.path, size: file.size, present };
+        if (file.size <= PART_SIZE) {
+          const url = await getSignedUrl(this.#s3, new PutObjectCommand({ Bucket: this.#bucket, Key: key }), {
+            expiresIn: PRESIGN_SECONDS,
+          });
+          return { path: file.path, size: file.size, url, present };
+        }
+        const upload = await this.#s3.send(
+          new CreateMultipartUploadCommand({ Bucket: this.#bucket, Key: key }),
+        );
+        const uploadId = upload.UploadId as string;
+        const parts = Math.ceil(file.size / PART_SIZE);
+        const partUrls = await Promise.all(
+          Array.from({ length: parts }, (_, index) =>
+            getSignedUrl(
+              this.#s3,
+              new UploadPartCommand({
+                Bucket: this.#bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: index + 1,
+              }),
+              { expiresIn: PRESIGN_SECONDS },
+            ),
+          ),
+        );
+        return {
+          path: file.path,
+          size: file.size,
+          multipart: { upload_id: uploadId, part_size: PART_SIZE, part_urls: partUrls },
+          present,
+        };
       }),
     );
     return { destination: `mlflow-artifacts:/${path}`, files: slots };
+  }
+
+  /** Completes a multipart upload handed out by `importSlots`. */
+  async completeUpload(
+    model: string,
+    promotionKey: string,
+    file: string,
+    uploadId: string,
+    etags: readonly string[],
+  ): Promise<void> {
+    const key = `${ARTIFACT_ROOT_PREFIX}${destinationPath(model, promotionKey)}/${checkRelative(file)}`;
+    await this.#s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.#bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
+      }),
+    );
   }
 
   async #presignGet(key: string): Promise<string> {

@@ -305,6 +305,17 @@ export function createRegistryHandler(deps: RegistryDeps): HttpHandler {
     const slots = await artifacts().importSlots(checkModelName(input.name), input.promotion_key, input.files);
     return ok(slots);
   };
+  routes['POST /api/2.0/mlops/registry/import/complete'] = async (event) => {
+    const input = readFields(event, S.CompleteImportSchema);
+    await artifacts().completeUpload(
+      checkModelName(input.name),
+      input.promotion_key,
+      input.path,
+      input.upload_id,
+      input.etags,
+    );
+    return ok();
+  };
   return httpFunction(routes);
 }
 

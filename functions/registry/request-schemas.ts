@@ -108,3 +108,11 @@ export const ImportSchema = z.object({
   promotion_key: z.string(),
   files: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative() })).max(10_000),
 });
+
+export const CompleteImportSchema = z.object({
+  name: Name,
+  promotion_key: z.string(),
+  path: z.string(),
+  upload_id: z.string(),
+  etags: z.array(z.string()).min(1).max(10_000),
+});

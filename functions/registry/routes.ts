@@ -35,4 +35,5 @@ export const REGISTRY_ROUTES = [
   { method: 'GET', path: '/api/2.0/mlops/audit', scope: 'read' },
   { method: 'GET', path: '/api/2.0/mlops/registry/export', scope: 'read' },
   { method: 'POST', path: '/api/2.0/mlops/registry/import', scope: 'write' },
+  { method: 'POST', path: '/api/2.0/mlops/registry/import/complete', scope: 'write' },
 ] as const satisfies readonly RouteDefinition[];

@@ -22,6 +22,8 @@ async function api(
 }
 
 const MODEL_BYTES = new Uint8Array(256 * 1024).map((_, i) => (i * 31) % 251);
+/** Above the 8 MiB part size, so it travels as a multipart upload in parts. */
+const WEIGHTS = new Uint8Array(9 * 1024 * 1024).map((_, i) => (i * 7) % 253);
 
 describe('promoteModelVersion between two local platforms', () => {
   let source: LocalPlatform;
@@ -39,6 +41,9 @@ describe('promoteModelVersion between two local platforms', () => {
     );
     await sourceS3.send(
       new PutObjectCommand({ Bucket: 'mlops-artifacts', Key: `${prefix}/model.bin`, Body: MODEL_BYTES }),
+    );
+    await sourceS3.send(
+      new PutObjectCommand({ Bucket: 'mlops-artifacts', Key: `${prefix}/data/weights.bin`, Body: WEIGHTS }),
     );
     await api(source, 'POST', '/api/2.0/mlflow/registered-models/create', { name: 'churn' });
     await api(source, 'POST', '/api/2.0/mlflow/model-versions/create', {
@@ -95,16 +100,25 @@ describe('promoteModelVersion between two local platforms', () => {
     expect(resumed).toMatchObject({
       targetVersion: '1',
       copiedFiles: 0,
-      skippedFiles: 2,
+      skippedFiles: 3,
       alreadyPromoted: false,
     });
-    const copied = await targetS3.send(
-      new GetObjectCommand({
-        Bucket: 'mlops-artifacts',
-        Key: `${resumed.destination?.replace('mlflow-artifacts:/', 'mlflow-artifacts/')}/model.bin`,
-      }),
-    );
-    expect(new Uint8Array(await copied.Body!.transformToByteArray())).toEqual(MODEL_BYTES);
+    const read = async (path: string) => {
+      const object = await targetS3.send(
+        new GetObjectCommand({
+          Bucket: 'mlops-artifacts',
+          Key: `${resumed.destination?.replace('mlflow-artifacts:/', 'mlflow-artifacts/')}/${path}`,
+        }),
+      );
+      return Buffer.from(await object.Body!.transformToByteArray());
+    };
+    expect((await read('model.bin')).equals(Buffer.from(MODEL_BYTES))).toBe(true);
+    expect((await read('data/weights.bin')).equals(Buffer.from(WEIGHTS))).toBe(true);
+    const uri = await api(target, 'GET', '/api/2.0/mlflow/model-versions/get-download-uri', {
+      name: 'churn',
+      version: '1',
+    });
+    expect(uri.body).toEqual({ artifact_uri: resumed.destination });
   });
 
   it('registers nothing new when run twice, and sets the alias through the CLI', async () => {
