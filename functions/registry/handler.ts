@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { lakehouseContext, openTable } from '../../layers/lakehouse/index.ts';
 import {
   createDocumentClient,
   createDynamoDbClient,
@@ -20,6 +21,7 @@ import { DEFAULT_PROTECTED_ALIASES } from './approval-rules.ts';
 import { ArtifactTransfer } from './artifact-transfer.ts';
 import { type AuditSink, DynamoDbAuditLog, fanOut } from './audit-log.ts';
 import { ChangeRecorder } from './change-recorder.ts';
+import { DeltaAuditSink } from './delta-audit-sink.ts';
 import { DynamoDbRegistryStore } from './dynamodb-registry-store.ts';
 import type { RunLookup } from './lineage.ts';
 import { LineageService, type TableSourceLookup } from './lineage-service.ts';
@@ -35,6 +37,8 @@ import { wireAudit, wireModel, wireVersion } from './wire-format.ts';
 const RegistryEnvSchema = z.object({
   MLOPS_PROTECTED_ALIASES: z.string().optional(),
   MLOPS_EVENT_BUS_NAME: z.string().optional(),
+  /** Where the audit trail's Delta table lives. @default s3://<lakehouse bucket>/registry/audit */
+  MLOPS_REGISTRY_AUDIT_TABLE_URI: z.string().optional(),
 });
 
 /** Everything the registry's routes need; tests and the CLI build it with their own parts. */
@@ -64,9 +68,16 @@ export function createHandler(env: Env): HttpHandler {
   const protectedAliases = settings.data.MLOPS_PROTECTED_ALIASES?.split(',')
     .map((alias) => alias.trim())
     .filter(Boolean);
+  const lakehouseBucket = config.buckets.lakehouse;
+  const auditUri =
+    settings.data.MLOPS_REGISTRY_AUDIT_TABLE_URI ??
+    (lakehouseBucket ? `s3://${lakehouseBucket}/registry/audit` : undefined);
   return createRegistryHandler({
     store: new DynamoDbRegistryStore(db, table),
     auditLog: new DynamoDbAuditLog(db, table),
+    ...(auditUri && config.tables.deltaLog
+      ? { extraAuditSinks: [new DeltaAuditSink(openTable(lakehouseContext(config), auditUri))] }
+      : {}),
     events: createEventPublisher(config, settings.data.MLOPS_EVENT_BUS_NAME),
     artifacts: new ArtifactTransfer(createS3Client(config), requireBucket(config, 'artifacts')),
     origin: { region: config.region, stage: config.stage },

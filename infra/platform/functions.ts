@@ -26,8 +26,8 @@ export const FUNCTIONS = {
     description: 'MLflow model registry with lineage, audit trail and approval rules',
     memoryMb: 512,
     timeoutSeconds: 29,
-    tables: { registry: 'readwrite', tracking: 'read' },
-    buckets: { artifacts: 'readwrite' },
+    tables: { registry: 'readwrite', tracking: 'read', deltaLog: 'readwrite' },
+    buckets: { artifacts: 'readwrite', lakehouse: 'readwrite' },
     routes: REGISTRY_ROUTES,
   },
   features: {
