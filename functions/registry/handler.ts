@@ -17,6 +17,7 @@ import { principalOf } from '../../layers/runtime/http/request.ts';
 import { jsonResponse } from '../../layers/runtime/http/responses.ts';
 import { httpFunction, lazyHandler, type RouteHandler } from '../../layers/runtime/http/router.ts';
 import type { HttpHandler } from '../../layers/runtime/http/types.ts';
+import { createTrackingStore } from '../tracking/run-lookup.ts';
 import { DEFAULT_PROTECTED_ALIASES } from './approval-rules.ts';
 import { ArtifactTransfer } from './artifact-transfer.ts';
 import { type AuditSink, DynamoDbAuditLog, fanOut } from './audit-log.ts';
@@ -30,6 +31,8 @@ import type { RegistryStore } from './registry-store.ts';
 import type { Stage } from './registry-types.ts';
 import * as S from './request-schemas.ts';
 import { readFields } from './request-schemas.ts';
+import { TrackingRunLookup } from './tracking-run-lookup.ts';
+import { TrainingSetManifests } from './training-set-manifests.ts';
 import { checkModelName, parseStage } from './validation.ts';
 import { VersionService } from './version-service.ts';
 import { wireAudit, wireModel, wireVersion } from './wire-format.ts';
@@ -69,15 +72,21 @@ export function createHandler(env: Env): HttpHandler {
     .map((alias) => alias.trim())
     .filter(Boolean);
   const lakehouseBucket = config.buckets.lakehouse;
+  // Lakehouse tables anywhere in the bucket, so that training sets' manifests can be read too.
+  const lake = lakehouseBucket && config.tables.deltaLog ? lakehouseContext(config) : undefined;
   const auditUri =
     settings.data.MLOPS_REGISTRY_AUDIT_TABLE_URI ??
     (lakehouseBucket ? `s3://${lakehouseBucket}/registry/audit` : undefined);
   return createRegistryHandler({
     store: new DynamoDbRegistryStore(db, table),
     auditLog: new DynamoDbAuditLog(db, table),
-    ...(auditUri && config.tables.deltaLog
-      ? { extraAuditSinks: [new DeltaAuditSink(openTable(lakehouseContext(config), auditUri))] }
+    ...(auditUri && lake
+      ? {
+          extraAuditSinks: [new DeltaAuditSink(openTable(lake, auditUri))],
+          tableSources: new TrainingSetManifests(lake),
+        }
       : {}),
+    ...(config.tables.tracking ? { runs: new TrackingRunLookup(createTrackingStore(config)) } : {}),
     events: createEventPublisher(config, settings.data.MLOPS_EVENT_BUS_NAME),
     artifacts: new ArtifactTransfer(createS3Client(config), requireBucket(config, 'artifacts')),
     origin: { region: config.region, stage: config.stage },
@@ -308,7 +317,7 @@ export function createRegistryHandler(deps: RegistryDeps): HttpHandler {
         region: deps.origin?.region ?? null,
         stage: deps.origin?.stage ?? null,
       },
-      files: await artifacts().exportFiles(found.version.source),
+      files: await artifacts().exportFiles(await versions.downloadUri(input.name, input.version)),
     });
   };
   routes['POST /api/2.0/mlops/registry/import'] = async (event) => {

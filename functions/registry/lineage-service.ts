@@ -1,18 +1,25 @@
 /**
  * `GET /api/2.0/mlops/lineage`: the chain model version → run → training set table@version →
  * source tables@version → feature service and views, from the lineage recorded on the version,
- * the run as the tracking store has it now, and (when a lakehouse lookup is wired) the sources the
- * training set's Delta commit recorded.
+ * the run as the tracking store has it now, and what each training set's table records about its
+ * own inputs (the feature store's manifest, when the set was built by it).
  */
 import { InvalidParameterError } from '../../layers/runtime/errors.ts';
 import { parsePredictionModelVersion, type RunLookup } from './lineage.ts';
-import type { TableRef } from './registry-types.ts';
+import type { FeatureRef, TableRef } from './registry-types.ts';
 import type { VersionService } from './version-service.ts';
 import { wireVersion } from './wire-format.ts';
 
-/** Which tables a lakehouse table version was built from (its commit's recorded sources). */
+/** What a lakehouse table version was built from. */
+export interface TableLineage {
+  readonly sourceTables: readonly TableRef[];
+  readonly featureViews: readonly FeatureRef[];
+  readonly featureService?: FeatureRef;
+}
+
+/** Reads what a table version records about its inputs; undefined when it records nothing. */
 export interface TableSourceLookup {
-  sourcesOf(table: TableRef): Promise<readonly TableRef[]>;
+  describe(table: TableRef): Promise<TableLineage | undefined>;
 }
 
 export interface LineageServiceDeps {
@@ -28,9 +35,20 @@ export interface LineageQuery {
   readonly modelVersion?: string;
 }
 
-function ref(table: TableRef): Record<string, unknown> {
+function tableRef(table: TableRef): Record<string, unknown> {
   return { table: table.table, ...(table.version === undefined ? {} : { version: table.version }) };
 }
+
+function featureRef(ref: FeatureRef): Record<string, unknown> {
+  return { name: ref.name, ...(ref.version === undefined ? {} : { version: ref.version }) };
+}
+
+function union<T>(known: T[], more: readonly T[], key: (item: T) => string): void {
+  for (const item of more) if (!known.some((existing) => key(existing) === key(item))) known.push(item);
+}
+
+const tableKey = (table: TableRef) => `${table.table}@${table.version ?? ''}`;
+const featureKey = (ref: FeatureRef) => `${ref.name}@${ref.version ?? ''}`;
 
 export class LineageService {
   readonly #deps: LineageServiceDeps;
@@ -45,34 +63,43 @@ export class LineageService {
     const lineage = version.lineage;
     const run = lineage.runId && this.#deps.runs ? await this.#deps.runs.getRun(lineage.runId) : undefined;
     const sourceTables: TableRef[] = [...lineage.sourceTables];
-    if (this.#deps.tableSources) {
-      for (const table of lineage.trainingSets) {
-        for (const source of await this.#deps.tableSources.sourcesOf(table)) {
-          if (
-            !sourceTables.some((known) => known.table === source.table && known.version === source.version)
-          ) {
-            sourceTables.push(source);
-          }
-        }
+    const featureViews: FeatureRef[] = [...lineage.featureViews];
+    let featureService = lineage.featureService;
+    const trainingSets = [];
+    for (const table of lineage.trainingSets) {
+      const below = this.#deps.tableSources ? await this.#deps.tableSources.describe(table) : undefined;
+      if (below) {
+        union(sourceTables, below.sourceTables, tableKey);
+        union(featureViews, below.featureViews, featureKey);
+        featureService ??= below.featureService;
       }
+      trainingSets.push({
+        ...tableRef(table),
+        ...(below
+          ? {
+              source_tables: below.sourceTables.map(tableRef),
+              ...(below.featureService ? { feature_service: featureRef(below.featureService) } : {}),
+              feature_views: below.featureViews.map(featureRef),
+            }
+          : {}),
+      });
     }
+    const experimentId = lineage.experimentId ?? run?.experimentId;
     return {
       model_version: wireVersion(version, aliases),
       run: lineage.runId
         ? {
             run_id: lineage.runId,
-            ...((lineage.experimentId ?? run?.experimentId)
-              ? { experiment_id: lineage.experimentId ?? run?.experimentId }
-              : {}),
+            ...(experimentId ? { experiment_id: experimentId } : {}),
             found: run !== undefined,
             ...(run?.status ? { status: run.status } : {}),
           }
         : null,
       source: lineage.source,
-      training_sets: lineage.trainingSets.map(ref),
-      source_tables: sourceTables.map(ref),
-      feature_service: lineage.featureService ?? null,
-      feature_views: lineage.featureViews,
+      training_sets: trainingSets,
+      source_tables: sourceTables.map(tableRef),
+      feature_service: featureService ? featureRef(featureService) : null,
+      feature_views: featureViews.map(featureRef),
       git_sha: lineage.gitSha ?? null,
       promoted_from: lineage.promotedFrom ?? null,
     };

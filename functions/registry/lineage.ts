@@ -48,9 +48,11 @@ export interface RunSummary {
   readonly datasets: readonly RunDataset[];
 }
 
-/** Reads runs from the tracking store. Resolves undefined for an unknown run. */
+/** Reads runs from the tracking store. Resolves undefined for an unknown run or model. */
 export interface RunLookup {
   getRun(runId: string): Promise<RunSummary | undefined>;
+  /** The artifact URI of an MLflow 3 logged model (what a `models:/<model_id>` source means). */
+  loggedModelArtifactUri?(modelId: string): Promise<string | undefined>;
 }
 
 /** `name@version` → reference (a missing or non-numeric version stays undefined). */

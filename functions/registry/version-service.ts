@@ -216,8 +216,22 @@ export class VersionService {
     ]);
   }
 
+  /**
+   * Where the version's files are: its source, with `models:/<model_id>` resolved to the logged
+   * model's artifact URI and `runs:/<run_id>/<path>` to the run's, as MLflow resolves them.
+   */
   async downloadUri(name: string, versionText: string): Promise<string> {
     const { version } = await this.get(name, versionText);
+    const runs = this.#deps.runs;
+    const model = /^models:\/([^/]+)\/?$/.exec(version.source);
+    if (model && runs?.loggedModelArtifactUri) {
+      return (await runs.loggedModelArtifactUri(model[1] as string)) ?? version.source;
+    }
+    const run = /^runs:\/([^/]+)\/?(.*)$/.exec(version.source);
+    if (run && runs) {
+      const found = await runs.getRun(run[1] as string);
+      if (found?.artifactUri) return run[2] ? `${found.artifactUri}/${run[2]}` : found.artifactUri;
+    }
     return version.source;
   }
 

@@ -1,5 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -35,5 +36,13 @@ export class ApiStack extends Stack {
       encryptionKey: props.encryptionKey,
       ...(props.oidc ? { oidc: props.oidc } : {}),
     });
+    // The registry announces every change on the account's default event bus, as `mlops.registry`.
+    this.api.functions.registry?.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+        conditions: { StringEquals: { 'events:source': 'mlops.registry' } },
+      }),
+    );
   }
 }

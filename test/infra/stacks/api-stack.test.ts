@@ -105,6 +105,19 @@ describe('ApiStack', () => {
     expect(JSON.stringify(artifactsPolicy)).not.toContain('dynamodb:');
   });
 
+  it('lets only the registry put events, on the default bus and as mlops.registry', () => {
+    const statements = ofType('AWS::IAM::Policy').flatMap(
+      (policy) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    );
+    const putEvents = statements.filter((statement) => JSON.stringify(statement.Action).includes('events:'));
+    expect(putEvents).toHaveLength(1);
+    expect(putEvents[0]).toMatchObject({
+      Action: 'events:PutEvents',
+      Condition: { StringEquals: { 'events:source': 'mlops.registry' } },
+    });
+    expect(JSON.stringify(putEvents[0]?.Resource)).toContain(':event-bus/default');
+  });
+
   it('throttles the stage and writes JSON access logs', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
