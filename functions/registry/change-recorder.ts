@@ -5,7 +5,8 @@
  *
  * The audit append comes first: a change whose audit append fails answers an error (the change
  * itself stays applied, because DynamoDB offers no transaction across the two writes here; the
- * error tells the caller to look).
+ * error tells the caller to look). Then the Delta exporter gets a chance to move pending records to
+ * the lakehouse; its failure does not fail the change (the records stay pending for the next flush).
  */
 import type { DomainEvent, EventPublisher } from '../../layers/runtime/events.ts';
 import type { AuditSink } from './audit-log.ts';
@@ -20,6 +21,10 @@ export type Change = Omit<AuditRecord, 'id' | 'principal' | 'timestamp' | 'outco
 export interface ChangeRecorderDeps {
   readonly audit: AuditSink;
   readonly events: EventPublisher;
+  /** Moves pending audit records to the Delta table (`DeltaAuditExporter`). @default none */
+  readonly exporter?: { flush(): Promise<unknown> };
+  /** Where a failed export is reported. @default console.error as JSON */
+  readonly log?: (message: string, error: unknown) => void;
   readonly clock: () => number;
   readonly newId: () => string;
 }
@@ -44,6 +49,11 @@ export class ChangeRecorder {
     }));
     await this.#deps.audit.append(records);
     await this.#deps.events.publish(records.map(toEvent));
+    if (this.#deps.exporter) {
+      await this.#deps.exporter.flush().catch((error: unknown) => {
+        (this.#deps.log ?? logError)('audit export to Delta failed; the records stay pending', error);
+      });
+    }
     return records;
   }
 }
@@ -55,4 +65,10 @@ function toEvent(record: AuditRecord): DomainEvent {
     detail: { ...record },
     resources: [record.version === undefined ? record.model : `${record.model}/${record.version}`],
   };
+}
+
+function logError(message: string, error: unknown): void {
+  console.error(
+    JSON.stringify({ level: 'ERROR', message, error: (error as Error)?.message ?? String(error) }),
+  );
 }

@@ -20,9 +20,9 @@ import type { HttpHandler } from '../../layers/runtime/http/types.ts';
 import { createTrackingStore } from '../tracking/run-lookup.ts';
 import { DEFAULT_PROTECTED_ALIASES } from './approval-rules.ts';
 import { ArtifactTransfer } from './artifact-transfer.ts';
-import { type AuditSink, DynamoDbAuditLog, fanOut } from './audit-log.ts';
+import { DynamoDbAuditLog } from './audit-log.ts';
 import { ChangeRecorder } from './change-recorder.ts';
-import { DeltaAuditSink } from './delta-audit-sink.ts';
+import { DeltaAuditExporter } from './delta-audit-exporter.ts';
 import { DynamoDbRegistryStore } from './dynamodb-registry-store.ts';
 import type { RunLookup } from './lineage.ts';
 import { LineageService, type TableSourceLookup } from './lineage-service.ts';
@@ -48,8 +48,8 @@ const RegistryEnvSchema = z.object({
 export interface RegistryDeps {
   readonly store: RegistryStore;
   readonly auditLog: DynamoDbAuditLog;
-  /** Further audit sinks (the Delta table) written after the DynamoDB log. */
-  readonly extraAuditSinks?: readonly AuditSink[];
+  /** Moves audit records to the Delta table after each change. @default none */
+  readonly auditExporter?: { flush(): Promise<unknown> };
   readonly events: EventPublisher;
   readonly runs?: RunLookup;
   readonly tableSources?: TableSourceLookup;
@@ -77,12 +77,21 @@ export function createHandler(env: Env): HttpHandler {
   const auditUri =
     settings.data.MLOPS_REGISTRY_AUDIT_TABLE_URI ??
     (lakehouseBucket ? `s3://${lakehouseBucket}/registry/audit` : undefined);
+  const auditLog = new DynamoDbAuditLog(db, table, {
+    markForExport: auditUri !== undefined && lake !== undefined,
+  });
   return createRegistryHandler({
     store: new DynamoDbRegistryStore(db, table),
-    auditLog: new DynamoDbAuditLog(db, table),
+    auditLog,
     ...(auditUri && lake
       ? {
-          extraAuditSinks: [new DeltaAuditSink(openTable(lake, auditUri))],
+          auditExporter: new DeltaAuditExporter({
+            db,
+            table,
+            auditLog,
+            delta: openTable(lake, auditUri),
+            owner: randomUUID(),
+          }),
           tableSources: new TrainingSetManifests(lake),
         }
       : {}),
@@ -100,7 +109,8 @@ export const handler = lazyHandler(() => createHandler(process.env));
 export function createRegistryHandler(deps: RegistryDeps): HttpHandler {
   const clock = deps.clock ?? Date.now;
   const recorder = new ChangeRecorder({
-    audit: fanOut([deps.auditLog, ...(deps.extraAuditSinks ?? [])]),
+    audit: deps.auditLog,
+    ...(deps.auditExporter ? { exporter: deps.auditExporter } : {}),
     events: deps.events,
     clock,
     newId: randomUUID,
