@@ -9,6 +9,7 @@ const RUNS: Record<string, RunSummary> = {
     runId: 'run-7',
     experimentId: '3',
     status: 'FINISHED',
+    artifactUri: 'mlflow-artifacts:/3/run-7/artifacts',
     tags: {
       'mlflow.source.git.commit': 'feedbeef',
       'mlops.lineage.source_tables': 'raw.customers@40,raw.orders@7',
@@ -19,7 +20,11 @@ const RUNS: Record<string, RunSummary> = {
     ],
   },
 };
-const runs: RunLookup = { getRun: async (runId) => RUNS[runId] };
+const runs: RunLookup = {
+  getRun: async (runId) => RUNS[runId],
+  loggedModelArtifactUri: async (modelId) =>
+    modelId === 'm-0123' ? 'mlflow-artifacts:/3/models/m-0123/artifacts' : undefined,
+};
 
 describe('registry handler', () => {
   let h: Harness;
@@ -73,6 +78,18 @@ describe('registry handler', () => {
     }
     const bare = await h.call('GET', '/api/2.0/mlops/lineage', { model_version: '1', name: 'churn' });
     expect(bare.body).toEqual(byVersion.body);
+  });
+
+  it('resolves models:/ and runs:/ sources to artifact URIs for get-download-uri, as MLflow does', async () => {
+    await h.call('POST', `${R}/create`, { name: 'sources' });
+    await h.call('POST', `${V}/create`, { name: 'sources', source: 'models:/m-0123', model_id: 'm-0123' });
+    await h.call('POST', `${V}/create`, { name: 'sources', source: 'runs:/run-7/model' });
+    await h.call('POST', `${V}/create`, { name: 'sources', source: 'models:/m-unknown' });
+    const uri = async (version: string) =>
+      (await h.call('GET', `${V}/get-download-uri`, { name: 'sources', version })).body.artifact_uri;
+    expect(await uri('1')).toBe('mlflow-artifacts:/3/models/m-0123/artifacts');
+    expect(await uri('2')).toBe('mlflow-artifacts:/3/run-7/artifacts/model');
+    expect(await uri('3')).toBe('models:/m-unknown');
   });
 
   it('lists the audit trail oldest first, page by page', async () => {
