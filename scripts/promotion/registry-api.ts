@@ -45,7 +45,8 @@ export interface RegistryApi {
 export function httpRegistry(endpoint: RegistryEndpoint, http: typeof fetch = fetch): RegistryApi {
   const call = async <T>(method: string, path: string, fields: Record<string, string>): Promise<T> => {
     const url = new URL(path, endpoint.url);
-    if (method === 'GET' || method === 'DELETE') {
+    // As MLflow's own client: query parameters for GET, a JSON body for every other method (DELETE too).
+    if (method === 'GET') {
       for (const [key, value] of Object.entries(fields)) url.searchParams.append(key, value);
     }
     const response = await http(url, {
@@ -54,7 +55,7 @@ export function httpRegistry(endpoint: RegistryEndpoint, http: typeof fetch = fe
         'content-type': 'application/json',
         ...(endpoint.token ? { authorization: `Bearer ${endpoint.token}` } : {}),
       },
-      ...(method === 'GET' || method === 'DELETE' ? {} : { body: JSON.stringify(fields) }),
+      ...(method === 'GET' ? {} : { body: JSON.stringify(fields) }),
     });
     const body = (await response.json().catch(() => ({}))) as T & { error_code?: string; message?: string };
     if (!response.ok) {
@@ -66,8 +67,13 @@ export function httpRegistry(endpoint: RegistryEndpoint, http: typeof fetch = fe
     }
     return body;
   };
+  // MLflow answers RESOURCE_DOES_NOT_EXIST for an unknown model or run, but INVALID_PARAMETER_VALUE
+  // ("Registered model alias … not found") for an unknown alias.
   const missing = (error: unknown) =>
-    error instanceof RegistryCallError && (error.code === 'RESOURCE_DOES_NOT_EXIST' || error.code === '404');
+    error instanceof RegistryCallError &&
+    (error.code === 'RESOURCE_DOES_NOT_EXIST' ||
+      error.code === '404' ||
+      (error.code === 'INVALID_PARAMETER_VALUE' && /alias .* not found/i.test(error.message)));
 
   return {
     url: endpoint.url,

@@ -1,32 +1,46 @@
 /**
  * The promotion job end to end between two local platforms standing in for the staging and prod
- * accounts: the real registries, the real `mlops promote` copy and real S3 reads for the check.
- * Step Functions and SageMaker Runtime have no stand-in in the local platform, so the deployment
- * and the endpoint are played by aws-sdk-client-mock on the real SDK clients.
+ * accounts: the real registries, the real `mlops promote` copy, real S3 reads for the check, and
+ * the smoke test against prod's local SageMaker runtime endpoint serving the promoted package.
+ * Step Functions has no stand-in in the local platform, so the deployment pipeline is played by
+ * aws-sdk-client-mock on the real SFN client: it points prod's local endpoint at the promoted
+ * `model.tar.gz`, as the deployment state machine does.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LocalEndpointStore } from '../../infra/local/endpoint-store.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../infra/local/platform.ts';
-import { createS3Client } from '../../layers/runtime/aws-clients.ts';
+import {
+  createDocumentClient,
+  createDynamoDbClient,
+  createS3Client,
+} from '../../layers/runtime/aws-clients.ts';
+import { toMatrix } from '../../layers/xgboost/evaluator.ts';
+import { buildModelPackage } from '../../layers/xgboost/model-package.ts';
+import { train } from '../../layers/xgboost/trainer.ts';
 import { main } from '../../scripts/promote-model.ts';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:333333333333:stateMachine:mlops-prod-deployment';
-const MODEL_JSON = JSON.stringify({
-  learner: { gradient_booster: { model: { trees: [] } } },
-  version: [1, 7, 4],
-});
+const ROWS = Array.from({ length: 200 }, (_, i) => [Math.sin(i), (i * 7) % 13, i % 4]);
+const PACKAGE = buildModelPackage(
+  train({
+    params: { objective: 'binary:logistic', num_round: 5, max_depth: 3 },
+    train: {
+      matrix: toMatrix(ROWS, 3),
+      labels: Float32Array.from(ROWS, (r) => Number((r[0] as number) > 0)),
+    },
+  }).model,
+);
 
 let staging: LocalPlatform;
 let prod: LocalPlatform;
 let dir: string;
 const sfn = mockClient(SFNClient);
-const runtime = mockClient(SageMakerRuntimeClient);
 
 // biome-ignore lint/suspicious/noExplicitAny: API answers, asserted field by field
 type Json = Record<string, any>;
@@ -51,12 +65,16 @@ const prodAlias = async () =>
   (await api(prod, 'GET', '/api/2.0/mlflow/registered-models/alias', { name: 'churn', alias: 'champion' }))
     .body.model_version?.version as string | undefined;
 
-/** Registers a staging version whose artifacts are a model file and an MLmodel file. */
-async function stagingVersion(run: string, auc: string): Promise<string> {
+/** Registers a staging version whose artifacts are a model package and an MLmodel file. */
+async function stagingVersion(
+  run: string,
+  auc: string,
+  body: Uint8Array | string = PACKAGE,
+): Promise<string> {
   const s3 = createS3Client(staging.config);
   const prefix = `mlflow-artifacts/7/${run}/artifacts/model`;
   await s3.send(
-    new PutObjectCommand({ Bucket: 'mlops-artifacts', Key: `${prefix}/xgboost-model`, Body: MODEL_JSON }),
+    new PutObjectCommand({ Bucket: 'mlops-artifacts', Key: `${prefix}/model.tar.gz`, Body: body }),
   );
   await s3.send(
     new PutObjectCommand({ Bucket: 'mlops-artifacts', Key: `${prefix}/MLmodel`, Body: `run: ${run}\n` }),
@@ -80,14 +98,32 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
     MLOPS_SOURCE_S3_ENDPOINT: staging.endpoints.s3,
     MLOPS_DEPLOYMENT_STATE_MACHINE_ARN: STATE_MACHINE,
     MLOPS_DEPLOYMENT_POLL_MS: '10',
-    MLOPS_SMOKE_INPUT: '0.5,1,,3\n0.1,0,2,1\n',
+    MLOPS_SMOKE_INPUT: '0.5,1,3\n-0.2,4,\n',
     MLOPS_RUN_URL: 'https://github.com/example-org/mlops-kit/actions/runs/1',
     GITHUB_STEP_SUMMARY: join(dir, `summary-${Math.random()}.md`),
     ...extra,
   };
 }
 
-/** The deployment succeeds (after one RUNNING poll) and reports its endpoint. */
+/** Points prod's local endpoint `mlops-prod-churn` at the package of a prod model version. */
+async function deployLocally(input: { model: string; version: string }): Promise<void> {
+  const version = await api(prod, 'GET', '/api/2.0/mlflow/model-versions/get', {
+    name: input.model,
+    version: input.version,
+  });
+  const source = String(version.body.model_version.source).replace('mlflow-artifacts:/', 'mlflow-artifacts/');
+  const store = new LocalEndpointStore(
+    createDocumentClient(createDynamoDbClient(prod.config)),
+    'mlops_platform',
+  );
+  const url = `s3://mlops-artifacts/${source}/model.tar.gz`;
+  await store.create('mlops-prod-churn', url).catch(() => store.update('mlops-prod-churn', url));
+}
+
+/**
+ * The deployment succeeds after one RUNNING poll, during which it deploys the version to prod's
+ * local endpoint (and `onRunning` may do more), and reports its endpoint.
+ */
 function deploymentSucceeds(onRunning?: (input: { model: string; version: string }) => Promise<void>) {
   let input: { model: string; version: string } | undefined;
   sfn.on(StartExecutionCommand).callsFake((command: { input: string }) => {
@@ -101,15 +137,13 @@ function deploymentSucceeds(onRunning?: (input: { model: string; version: string
   sfn.on(DescribeExecutionCommand).callsFake(async () => {
     polls += 1;
     if (polls === 1) {
+      await deployLocally(input!);
       await onRunning?.(input!);
       return { status: 'RUNNING' };
     }
     return { status: 'SUCCEEDED', output: JSON.stringify({ endpointName: 'mlops-prod-churn' }) };
   });
 }
-
-const endpointAnswers = (body: string) =>
-  runtime.on(InvokeEndpointCommand).resolves({ Body: new TextEncoder().encode(body) as never });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlops-promote-'));
@@ -119,14 +153,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   sfn.restore();
-  runtime.restore();
   await Promise.all([staging?.stop(), prod?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
   sfn.reset();
-  runtime.reset();
 });
 
 describe('scripts/promote-model.ts between two local platforms', () => {
@@ -136,7 +168,6 @@ describe('scripts/promote-model.ts between two local platforms', () => {
       // While the deployment runs, prod's alias has not moved.
       expect(await prodAlias()).toBeUndefined();
     });
-    endpointAnswers('{"predictions":[{"score":0.2},{"score":0.7}]}');
     const environment = env();
     const out: string[] = [];
     const { code, report } = await main(['--model', 'churn', '--version', version], environment, (t) =>
@@ -152,18 +183,15 @@ describe('scripts/promote-model.ts between two local platforms', () => {
       targetVersion: '1',
       finalVersion: '1',
       metrics: { auc: 0.81 },
-      verified: { files: 2, bytes: MODEL_JSON.length + 'run: run-a\n'.length },
+      verified: { files: 2, bytes: PACKAGE.length + 'run: run-a\n'.length },
       endpointName: 'mlops-prod-churn',
-      smoke: { passed: true, rows: 2, predictions: [0.2, 0.7] },
+      smoke: { passed: true, rows: 2 },
     });
+    for (const p of report?.smoke?.predictions ?? []) expect(p > 0 && p < 1).toBe(true);
     expect(await prodAlias()).toBe('1');
     expect(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input).toMatchObject({
       stateMachineArn: STATE_MACHINE,
       input: JSON.stringify({ model: 'churn', version: '1' }),
-    });
-    expect(runtime.commandCalls(InvokeEndpointCommand)[0]!.args[0].input).toMatchObject({
-      EndpointName: 'mlops-prod-churn',
-      ContentType: 'text/csv',
     });
     const summary = readFileSync(environment.GITHUB_STEP_SUMMARY!, 'utf8');
     expect(summary).toContain(`## ✅ Promoted: churn version ${version}`);
@@ -195,12 +223,13 @@ describe('scripts/promote-model.ts between two local platforms', () => {
       targetVersion: '2',
     });
     expect(report?.aliasRestored).toBeUndefined();
+    expect(report?.smoke).toBeUndefined();
     expect(await prodAlias()).toBe('1');
-    expect(runtime.commandCalls(InvokeEndpointCommand)).toHaveLength(0);
   });
 
   it('moves the alias back when the pipeline moved it and the smoke test then fails', async () => {
-    const version = await stagingVersion('run-c', '0.86');
+    // The package is not one the endpoint can load: the real local endpoint answers ModelError.
+    const version = await stagingVersion('run-c', '0.86', 'not a model package');
     deploymentSucceeds(async (input) => {
       await api(prod, 'POST', '/api/2.0/mlflow/registered-models/alias', {
         name: 'churn',
@@ -208,14 +237,13 @@ describe('scripts/promote-model.ts between two local platforms', () => {
         version: input.version,
       });
     });
-    endpointAnswers('{"predictions":[{"score":0.3}]}');
     const { code, report } = await main(['--model', 'churn', '--version', version], env(), () => undefined);
 
     expect(code).toBe(1);
     expect(report).toMatchObject({
       status: 'failed',
       failedStep: 'smoke-test',
-      error: 'smoke test of mlops-prod-churn failed: 2 rows sent, 1 predictions back',
+      error: expect.stringMatching(/^smoke test of mlops-prod-churn failed: mlops-prod-churn: ModelError: /),
       previousVersion: '1',
       targetVersion: '3',
       aliasRestored: true,
@@ -223,9 +251,42 @@ describe('scripts/promote-model.ts between two local platforms', () => {
     expect(await prodAlias()).toBe('1');
   });
 
+  it('removes an alias the pipeline created for a model that had none when the smoke test fails', async () => {
+    await api(staging, 'POST', '/api/2.0/mlflow/registered-models/create', { name: 'fraud' });
+    const s3 = createS3Client(staging.config);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'mlops-artifacts',
+        Key: 'mlflow-artifacts/8/run-f/model.tar.gz',
+        Body: 'broken',
+      }),
+    );
+    s3.destroy();
+    await api(staging, 'POST', '/api/2.0/mlflow/model-versions/create', {
+      name: 'fraud',
+      source: 'mlflow-artifacts:/8/run-f',
+    });
+    deploymentSucceeds(async (input) => {
+      const moved = await api(prod, 'POST', '/api/2.0/mlflow/registered-models/alias', {
+        name: input.model,
+        alias: 'champion',
+        version: input.version,
+      });
+      expect(moved.body).toEqual({});
+    });
+    const { code, report } = await main(['--model', 'fraud', '--version', '1'], env(), () => undefined);
+    expect(code).toBe(1);
+    expect(report, report?.error).toMatchObject({ failedStep: 'smoke-test', aliasRestored: true });
+    expect(report?.previousVersion).toBeUndefined();
+    const alias = await api(prod, 'GET', '/api/2.0/mlflow/registered-models/alias', {
+      name: 'fraud',
+      alias: 'champion',
+    });
+    expect(alias.status).not.toBe(200);
+  });
+
   it('completes a promotion whose deployment failed on a re-run, registering nothing new', async () => {
     deploymentSucceeds();
-    endpointAnswers('[0.4, 0.6]');
     // Staging version 2 was copied to prod as version 2 by the run whose deployment failed.
     const { code, report } = await main(['--model', 'churn', '--version', '2'], env(), () => undefined);
     expect({ code, targetVersion: report?.targetVersion, copiedFiles: report?.copiedFiles }).toEqual({

@@ -43,7 +43,10 @@ export const IDLE_COSTS: Readonly<Record<string, IdleCost>> = {
   'AWS::ApiGatewayV2::Authorizer': NONE('JWT authorizers are free'),
   'AWS::Lambda::Function': NONE('billed per request and GB-second'),
   'AWS::Lambda::Permission': NONE('configuration'),
-  'AWS::Logs::LogGroup': NONE('billed per GB ingested and stored; nothing is written while idle'),
+  'AWS::Logs::LogGroup': {
+    kind: 'storage',
+    note: 'per GB-month of stored log data until it expires; ingestion is per GB written',
+  },
   'AWS::Cognito::UserPool': NONE('billed per monthly active user; machine tokens per request'),
   'AWS::Cognito::UserPoolClient': NONE('configuration of the user pool'),
   'AWS::Cognito::UserPoolDomain': NONE('configuration of the user pool'),
