@@ -2,6 +2,9 @@
  * Rows → one Parquet data file, with the Delta→Parquet type mapping of PROTOCOL.md ("Physical
  * Type Mapping") and the per-file `stats` JSON of the add action.
  *
+ * `short`/`byte` carry only the legacy INT_16/INT_8 annotation: hyparquet-writer encodes the
+ * IntType logical type's bitWidth with the wrong Thrift type, which DuckDB rejects.
+ *
  * Every Parquet schema element is given explicitly: hyparquet-writer's default TIMESTAMP is
  * milliseconds, Delta's `timestamp` must be INT64 TIMESTAMP(isAdjustedToUTC, MICROS). Decimals
  * use INT32 up to precision 9, INT64 up to 18 and FIXED_LEN_BYTE_ARRAY above, as Spark does.
@@ -34,19 +37,9 @@ export function parquetElement(field: StructField): SchemaElement {
     case 'integer':
       return { ...base, type: 'INT32' };
     case 'short':
-      return {
-        ...base,
-        type: 'INT32',
-        converted_type: 'INT_16',
-        logical_type: { type: 'INTEGER', bitWidth: 16, isSigned: true },
-      };
+      return { ...base, type: 'INT32', converted_type: 'INT_16' };
     case 'byte':
-      return {
-        ...base,
-        type: 'INT32',
-        converted_type: 'INT_8',
-        logical_type: { type: 'INTEGER', bitWidth: 8, isSigned: true },
-      };
+      return { ...base, type: 'INT32', converted_type: 'INT_8' };
     case 'double':
       return { ...base, type: 'DOUBLE' };
     case 'float':
