@@ -13,6 +13,8 @@ import { registerModelCommands } from './commands/model.ts';
 import { registerMonitorCommands } from './commands/monitor.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerPromoteCommand } from './commands/promote.ts';
+import { registerQueryCommand } from './commands/query.ts';
+import { registerTableCommands } from './commands/table.ts';
 
 export function buildProgram(): Command {
   const program = new Command('mlops')
@@ -27,6 +29,9 @@ export function buildProgram(): Command {
   registerMonitorCommands(program);
   registerModelCommands(program);
   registerEndpointCommands(program);
+
+  registerTableCommands(program);
+  registerQueryCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

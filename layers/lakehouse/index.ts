@@ -12,6 +12,14 @@
  * ```
  */
 export type { Action, AddFile, CommitInfo, Metadata, Protocol, RemoveFile } from './actions.ts';
+export {
+  assertCatalogName,
+  type CatalogEntry,
+  type CatalogStore,
+  DynamoDbCatalogStore,
+  databaseForStage,
+  tableNameFor,
+} from './catalog.ts';
 export { checkpointInterval, writeCheckpoint } from './checkpoint.ts';
 export { type LakehouseClients, lakehouseContext } from './context.ts';
 export { type CommitStep, DynamoDbLogStore, InjectedFault } from './dynamodb-log-store.ts';
@@ -25,7 +33,9 @@ export {
   UnsupportedFeatureError,
 } from './errors.ts';
 export { FsObjectStore } from './fs-object-store.ts';
+export { deltaTableInput, type GlueRegistration, registerInGlue } from './glue-catalog.ts';
 export { inferColumns } from './infer.ts';
+export { duckDbType, type QueryResult, runLocalQuery } from './local-query.ts';
 export { type LakehouseContext, openLocalTable, openTable, parseTableUri } from './location.ts';
 export { type LogStore, PutIfAbsentLogStore } from './log-store.ts';
 export {
@@ -39,7 +49,10 @@ export {
   vacuum,
 } from './maintenance.ts';
 export type { ObjectInfo, ObjectStore } from './object-store.ts';
+export { openParquetFile, parquetFileFields, readParquetRows } from './parquet-read.ts';
+export { writeParquetFile } from './parquet-write.ts';
 export { type Predicate, parsePredicate } from './predicate.ts';
+export { type RegisterTableOptions, type Registration, registerTable } from './registration.ts';
 export { S3ObjectStore } from './s3-object-store.ts';
 export { planScan, readTable, type ScanOptions, scanBatches, scanRows } from './scan.ts';
 export type { CellValue, ColumnDefinition, DeltaType, Row, StructField, StructType } from './schema.ts';
@@ -52,6 +65,16 @@ export {
   type TableHandle,
   tableExists,
 } from './snapshot.ts';
+export {
+  cellText,
+  formatAligned,
+  formatCsv,
+  formatJsonLines,
+  inferCsvColumns,
+  parseCsv,
+  parseJsonLines,
+  toJson,
+} from './text-formats.ts';
 export {
   append,
   type CreateTableOptions,

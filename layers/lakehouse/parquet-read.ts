@@ -173,3 +173,58 @@ function converter(file: ParquetFile, field: StructField): (value: unknown) => u
       return (value) => (value === undefined ? null : value);
   }
 }
+
+/**
+ * The Delta schema of a Parquet file's top-level primitive columns (for loading a Parquet file
+ * into a table). Nested columns are refused with the column named.
+ */
+export function parquetFileFields(file: ParquetFile): StructField[] {
+  const schema = file.metadata.schema;
+  const fields: StructField[] = [];
+  let index = 1;
+  for (let child = 0; child < (schema[0]?.num_children ?? 0); child++) {
+    const element = schema[index];
+    if (!element) break;
+    if (element.num_children) {
+      throw new CorruptTableError(
+        `column "${element.name}" of the Parquet input is nested; only flat columns load`,
+      );
+    }
+    const scale = file.decimalScales.get(element.name);
+    let type: string;
+    if (scale !== undefined) type = `decimal(${element.precision ?? 38},${scale})`;
+    else {
+      const ctype = element.converted_type;
+      const ltype = element.logical_type;
+      switch (element.type) {
+        case 'BOOLEAN':
+          type = 'boolean';
+          break;
+        case 'INT32':
+          type =
+            ctype === 'DATE' ? 'date' : ctype === 'INT_16' ? 'short' : ctype === 'INT_8' ? 'byte' : 'integer';
+          break;
+        case 'INT64':
+          type =
+            ctype === 'TIMESTAMP_MICROS' || ctype === 'TIMESTAMP_MILLIS' || ltype?.type === 'TIMESTAMP'
+              ? 'timestamp'
+              : 'long';
+          break;
+        case 'INT96':
+          type = 'timestamp';
+          break;
+        case 'FLOAT':
+          type = 'float';
+          break;
+        case 'DOUBLE':
+          type = 'double';
+          break;
+        default:
+          type = ctype === 'UTF8' || ltype?.type === 'STRING' ? 'string' : 'binary';
+      }
+    }
+    fields.push({ name: element.name, type, nullable: element.repetition_type !== 'REQUIRED', metadata: {} });
+    index++;
+  }
+  return fields;
+}
