@@ -7,6 +7,7 @@ import {
   STAGES_CONTEXT_KEY,
 } from './config/stages.ts';
 import { KitAwsSolutionsChecks } from './nag.ts';
+import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { GitHubOidcStack } from './stacks/github-oidc-stack.ts';
@@ -15,7 +16,15 @@ import { promotionPlan } from './stacks/promotion-plan.ts';
 export interface BuiltApp {
   readonly app: App;
   readonly stages: Readonly<
-    Record<string, { readonly data: DataStack; readonly api: ApiStack; readonly github?: GitHubOidcStack }>
+    Record<
+      string,
+      {
+        readonly data: DataStack;
+        readonly api: ApiStack;
+        readonly github?: GitHubOidcStack;
+        readonly analytics?: AnalyticsStack;
+      }
+    >
   >;
 }
 
@@ -30,7 +39,10 @@ export function buildApp(props: AppProps = {}): BuiltApp {
   const stages = parseStages(app.node.tryGetContext(STAGES_CONTEXT_KEY));
   const github = parseGitHub(app.node.tryGetContext(GITHUB_CONTEXT_KEY));
   const plan = promotionPlan(stages);
-  const built: Record<string, { data: DataStack; api: ApiStack; github?: GitHubOidcStack }> = {};
+  const built: Record<
+    string,
+    { data: DataStack; api: ApiStack; github?: GitHubOidcStack; analytics?: AnalyticsStack }
+  > = {};
   for (const [name, stage] of Object.entries(stages)) {
     const env = { account: stage.account, region: stage.region };
     const data = new DataStack(app, `mlops-${name}-data`, {
@@ -48,6 +60,13 @@ export function buildApp(props: AppProps = {}): BuiltApp {
       encryptionKey: data.key,
     });
     built[name] = { data, api };
+    built[name].analytics = new AnalyticsStack(app, `mlops-${name}-analytics`, {
+      env,
+      stage: name,
+      lakehouseBucket: data.lakehouseBucket,
+      encryptionKey: data.key,
+      accessLogsBucket: data.accessLogsBucket,
+    });
     if (github) {
       built[name].github = new GitHubOidcStack(app, `mlops-${name}-github`, {
         env,

@@ -31,6 +31,7 @@ export class DataStack extends Stack {
   readonly key: kms.IKey;
   readonly lakehouseBucket: IBucket;
   readonly artifactsBucket: IBucket;
+  readonly accessLogsBucket: IBucket;
   readonly tables: Readonly<Record<TableId, ITable>>;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
@@ -52,6 +53,7 @@ export class DataStack extends Stack {
     this.key = key;
     this.lakehouseBucket = storage.buckets.lakehouse;
     this.artifactsBucket = storage.buckets.artifacts;
+    this.accessLogsBucket = storage.accessLogs;
     this.tables = tables.tables;
     for (const reader of props.artifactReaders ?? []) {
       new CrossAccountArtifactRead(this, `ArtifactReader${reader.account}${reader.roleName}`, {

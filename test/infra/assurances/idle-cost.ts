@@ -32,6 +32,8 @@ export const IDLE_COSTS: Readonly<Record<string, IdleCost>> = {
     kind: 'storage',
     note: 'per GB-month stored and per GB-month of point-in-time-recovery backup; on-demand capacity is per request',
   },
+  'AWS::Glue::Database': NONE('the Glue Data Catalog is free for the first million objects'),
+  'AWS::Athena::WorkGroup': NONE('Athena bills per TB scanned by queries'),
   'AWS::IAM::Role': NONE('IAM is free'),
   'AWS::IAM::Policy': NONE('IAM is free'),
   'AWS::IAM::ManagedPolicy': NONE('IAM is free'),
