@@ -28,11 +28,12 @@ import {
   parquetFileFields,
   parseCsv,
   parseJsonLines,
+  planScan,
   type Row,
   readParquetRows,
   readTable,
   registerTable,
-  scanBatches,
+  scanPlanBatches,
   type TableHandle,
   tableExists,
   toJson,
@@ -313,19 +314,15 @@ export function registerTableCommands(program: Command): void {
           }
           const chunks: string[] = [];
           const emit = (text: string) => (options.output ? chunks.push(text) : out(text));
-          let header = true;
-          for await (const batch of scanBatches(table, scan)) {
+          const plan = await planScan(table, scan);
+          const columns = plan.columns.map((field) => field.name);
+          if (options.format === 'csv') emit(formatCsv(columns, []));
+          for await (const batch of scanPlanBatches(table, plan, scan.limit)) {
             if (options.format === 'jsonl') emit(formatJsonLines(batch));
             else {
-              const columns = Object.keys(batch[0] ?? {});
               const csv = formatCsv(columns, batch);
-              emit(header ? csv : csv.slice(csv.indexOf('\n') + 1));
-              header = false;
+              emit(csv.slice(csv.indexOf('\n') + 1));
             }
-          }
-          if (header && options.format === 'csv') {
-            const snapshot = await loadSnapshot(table, scan);
-            emit(formatCsv(scan.columns ?? snapshot.schema.fields.map((f) => f.name), []));
           }
           if (options.output) writeFileSync(options.output, chunks.join(''));
         });

@@ -8,7 +8,7 @@ import type { AddFile } from './actions.ts';
 import { SchemaMismatchError } from './errors.ts';
 import type { ObjectStore } from './object-store.ts';
 import { writeParquetFile } from './parquet-write.ts';
-import type { Row, StructField, StructType } from './schema.ts';
+import { type CellValue, decimalParts, type Row, type StructField, type StructType } from './schema.ts';
 import { coerceValue, serializePartitionValue } from './values.ts';
 
 export interface WriteFilesOptions {
@@ -26,8 +26,11 @@ export interface WriteFilesOptions {
  */
 export function conformRows(rows: readonly Record<string, unknown>[], schema: StructType): Row[] {
   const names = new Set(schema.fields.map((field) => field.name));
-  return rows.map((input) => {
-    for (const key of Object.keys(input)) {
+  const fields = schema.fields.map((field) => ({ field, coerce: fastCoercer(field) }));
+  const out = new Array<Row>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const input = rows[r] as Record<string, unknown>;
+    for (const key in input) {
       if (!names.has(key) && input[key] !== undefined) {
         throw new SchemaMismatchError(
           `column "${key}" is not in the table schema (columns: ${[...names].join(', ')}); pass mergeSchema to add it`,
@@ -36,8 +39,8 @@ export function conformRows(rows: readonly Record<string, unknown>[], schema: St
       }
     }
     const row: Row = {};
-    for (const field of schema.fields) {
-      const value = coerceValue(input[field.name], field.type, field.name);
+    for (const { field, coerce } of fields) {
+      const value = coerce(input[field.name]);
       if (value === null && !field.nullable) {
         throw new SchemaMismatchError(
           `column "${field.name}" is not nullable but a row has no value for it`,
@@ -46,8 +49,46 @@ export function conformRows(rows: readonly Record<string, unknown>[], schema: St
       }
       row[field.name] = value;
     }
-    return row;
-  });
+    out[r] = row;
+  }
+  return out;
+}
+
+/**
+ * A per-column coercer with a fast path for values already in canonical form (the common case for
+ * rows built by code), falling back to `coerceValue` for everything else.
+ */
+function fastCoercer(field: StructField): (value: unknown) => CellValue {
+  const slow = (value: unknown) => coerceValue(value, field.type, field.name);
+  const decimal = decimalParts(field.type);
+  if (decimal) {
+    const canonical = new RegExp(
+      `^-?\\d{1,${Math.max(1, decimal.precision - decimal.scale)}}${decimal.scale > 0 ? `\\.\\d{${decimal.scale}}` : ''}$`,
+    );
+    return (value) =>
+      typeof value === 'string' && canonical.test(value) && !/^-?0\d/.test(value) ? value : slow(value);
+  }
+  switch (field.type) {
+    case 'string':
+      return (value) => (typeof value === 'string' ? value : slow(value));
+    case 'long':
+      return (value) => (typeof value === 'bigint' ? value : slow(value));
+    case 'double':
+    case 'float':
+    case 'boolean':
+      return (value) =>
+        typeof value === (field.type === 'boolean' ? 'boolean' : 'number')
+          ? (value as CellValue)
+          : slow(value);
+    case 'integer':
+      return (value) => (typeof value === 'number' && (value | 0) === value ? value : slow(value));
+    case 'timestamp':
+      return (value) => (value instanceof Date && !Number.isNaN(value.getTime()) ? value : slow(value));
+    case 'date':
+      return (value) => (value instanceof Date && value.getTime() % 86_400_000 === 0 ? value : slow(value));
+    default:
+      return slow;
+  }
 }
 
 /** Escapes a partition value for a folder name as Hive does (`%XX` for unsafe characters). */

@@ -54,7 +54,15 @@ export { writeParquetFile } from './parquet-write.ts';
 export { type Predicate, parsePredicate } from './predicate.ts';
 export { type RegisterTableOptions, type Registration, registerTable } from './registration.ts';
 export { S3ObjectStore } from './s3-object-store.ts';
-export { planScan, readTable, type ScanOptions, scanBatches, scanRows } from './scan.ts';
+export {
+  planScan,
+  readTable,
+  type ScanOptions,
+  type ScanPlan,
+  scanBatches,
+  scanPlanBatches,
+  scanRows,
+} from './scan.ts';
 export type { CellValue, ColumnDefinition, DeltaType, Row, StructField, StructType } from './schema.ts';
 export {
   latestVersion,

@@ -125,19 +125,24 @@ export async function readParquetRows(
   } else {
     raw = Array.from({ length: Math.max(0, end - start) }, () => ({}));
   }
-  const converters = fields.map((field) => converter(file, field));
-  return raw.map((record) => {
-    const row: Row = {};
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i] as StructField;
-      row[field.name] = (converters[i] as (value: unknown) => unknown)(record[field.name]) as Row[string];
-    }
-    return row;
-  });
+  // Records are fresh objects holding exactly the present columns: convert them in place.
+  const converted = fields
+    .map((field) => ({ name: field.name, convert: converter(file, field) }))
+    .filter((entry) => entry.convert !== undefined) as {
+    name: string;
+    convert: (value: unknown) => unknown;
+  }[];
+  const absent = fields.filter((field) => !file.columns.has(field.name)).map((field) => field.name);
+  for (const record of raw) {
+    for (const { name, convert } of converted) record[name] = convert(record[name]);
+    for (const name of absent) record[name] = null;
+  }
+  return raw as Row[];
 }
 
-function converter(file: ParquetFile, field: StructField): (value: unknown) => unknown {
-  if (!file.columns.has(field.name)) return () => null;
+/** The conversion of a column's decoded values, or undefined when they are already right. */
+function converter(file: ParquetFile, field: StructField): ((value: unknown) => unknown) | undefined {
+  if (!file.columns.has(field.name)) return undefined;
   const scale = file.decimalScales.get(field.name);
   const decimal = decimalParts(field.type);
   if (scale !== undefined) {
@@ -150,18 +155,25 @@ function converter(file: ParquetFile, field: StructField): (value: unknown) => u
           : typeof value === 'bigint'
             ? value
             : BigInt(value as number);
+      if (target === scale) return unscaledToDecimal(unscaled, target);
       const scaled =
-        target >= scale ? unscaled * 10n ** BigInt(target - scale) : unscaled / 10n ** BigInt(scale - target);
+        target > scale ? unscaled * 10n ** BigInt(target - scale) : unscaled / 10n ** BigInt(scale - target);
       return unscaledToDecimal(scaled, target);
     };
   }
   switch (field.type) {
     case 'long':
-      return (value) => (value === null || value === undefined ? null : BigInt(value as number | bigint));
+      return (value) =>
+        typeof value === 'bigint'
+          ? value
+          : value === null || value === undefined
+            ? null
+            : BigInt(value as number);
     case 'integer':
     case 'short':
     case 'byte':
-      return (value) => (value === null || value === undefined ? null : Number(value));
+      return (value) =>
+        typeof value === 'number' ? value : value === null || value === undefined ? null : Number(value);
     case 'string':
       return (value) =>
         value === null || value === undefined

@@ -12,8 +12,8 @@
  * computed from the values themselves so they are exact.
  */
 import { type ColumnSource, parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
-import { type CellValue, type DeltaType, decimalParts, type Row, type StructField } from './schema.ts';
-import { compareValues, decimalByteLength, decimalToUnscaled } from './values.ts';
+import { type DeltaType, decimalParts, type Row, type StructField } from './schema.ts';
+import { decimalByteLength, decimalToUnscaled, unscaledToDecimal } from './values.ts';
 
 export interface WrittenFile {
   readonly bytes: Uint8Array;
@@ -104,10 +104,13 @@ export function writeParquetFile(
 ): WrittenFile {
   const elements = fields.map(parquetElement);
   const schema: SchemaElement[] = [{ name: 'spark_schema', num_children: fields.length }, ...elements];
-  const columnData: ColumnSource[] = fields.map((field) => ({
+  const columns = fields.map((field) => columnValues(field, rows));
+  const columnData: ColumnSource[] = fields.map((field, index) => ({
     name: field.name,
-    data: columnValues(field, rows) as ColumnSource['data'],
+    data: columns[index] as ColumnSource['data'],
     nullable: field.nullable,
+    // Mostly-unique columns: trying a dictionary first costs more than it saves.
+    ...(field.type === 'long' || field.type === 'timestamp' ? { encoding: 'PLAIN' as const } : {}),
   }));
   const buffer = parquetWriteBuffer({
     columnData,
@@ -116,43 +119,77 @@ export function writeParquetFile(
     statistics: true,
     createdBy: 'mlops-kit lakehouse (hyparquet-writer)',
   });
-  return { bytes: new Uint8Array(buffer), numRecords: rows.length, stats: computeStats(fields, rows) };
+  const stats = statsJson(
+    rows.length,
+    fields.map((field, index) => columnStats(field, columns[index] as unknown[])),
+  );
+  return { bytes: new Uint8Array(buffer), numRecords: rows.length, stats };
+}
+
+interface ColumnStats {
+  readonly name: string;
+  readonly nulls: number;
+  readonly min?: unknown;
+  readonly max?: unknown;
+}
+
+/**
+ * Min, max and null count of a column in its Parquet form (numbers, bigints for long, timestamp
+ * micros and decimal unscaled values, strings, Dates for dates), compared natively: the values of
+ * one column all have one JS type, so `<` orders them as Parquet does.
+ */
+function columnStats(field: StructField, values: readonly unknown[]): ColumnStats {
+  let nulls = 0;
+  let min: unknown;
+  let max: unknown;
+  const orderable = field.type !== 'binary' && field.type !== 'boolean' && typeof field.type === 'string';
+  const isDate = field.type === 'date';
+  for (const value of values) {
+    if (value === null || value === undefined) {
+      nulls++;
+      continue;
+    }
+    if (!orderable) continue;
+    const key = isDate ? (value as Date).getTime() : value;
+    if (typeof key === 'number' && Number.isNaN(key)) continue;
+    if (min === undefined || (key as number) < (min as number)) min = key;
+    if (max === undefined || (key as number) > (max as number)) max = key;
+  }
+  if (min === undefined) return { name: field.name, nulls };
+  return { name: field.name, nulls, min: statValue(min, field.type), max: statValue(max, field.type) };
 }
 
 /** The `add.stats` JSON of rows: numRecords and per-column min, max and null count. */
 export function computeStats(fields: readonly StructField[], rows: readonly Row[]): string {
+  return statsJson(
+    rows.length,
+    fields.map((field) => columnStats(field, columnValues(field, rows))),
+  );
+}
+
+function statsJson(numRecords: number, columns: readonly ColumnStats[]): string {
   const minValues: Record<string, unknown> = {};
   const maxValues: Record<string, unknown> = {};
   const nullCount: Record<string, number> = {};
-  for (const field of fields) {
-    let min: CellValue = null;
-    let max: CellValue = null;
-    let nulls = 0;
-    const orderable = field.type !== 'binary' && field.type !== 'boolean' && typeof field.type === 'string';
-    for (const row of rows) {
-      const value = row[field.name];
-      if (value === null || value === undefined) {
-        nulls++;
-        continue;
-      }
-      if (!orderable || (typeof value === 'number' && Number.isNaN(value))) continue;
-      if (min === null || compareValues(value, min, field.type) < 0) min = value;
-      if (max === null || compareValues(value, max, field.type) > 0) max = value;
-    }
-    nullCount[field.name] = nulls;
-    if (min !== null) minValues[field.name] = statValue(min, field.type);
-    if (max !== null) maxValues[field.name] = statValue(max, field.type);
+  for (const column of columns) {
+    nullCount[column.name] = column.nulls;
+    if (column.min !== undefined) minValues[column.name] = column.min;
+    if (column.max !== undefined) maxValues[column.name] = column.max;
   }
-  return JSON.stringify(
-    { numRecords: rows.length, minValues, maxValues, nullCount },
-    (_key, value: unknown) => (typeof value === 'bigint' ? new RawNumber(value.toString()) : value),
+  return JSON.stringify({ numRecords, minValues, maxValues, nullCount }, (_key, value: unknown) =>
+    typeof value === 'bigint' ? new RawNumber(value.toString()) : value,
   ).replace(/\{"raw":"(-?\d+(?:\.\d+)?)"\}/g, '$1');
 }
 
-/** JSON stats form of a value: dates `YYYY-MM-DD`, timestamps ISO with milliseconds, decimals as numbers. */
-function statValue(value: CellValue, type: DeltaType): unknown {
-  if (value instanceof Date) return type === 'date' ? value.toISOString().slice(0, 10) : value.toISOString();
-  if (decimalParts(type) && typeof value === 'string') return new RawNumber(value);
+/**
+ * JSON stats form of a Parquet-form value: dates `YYYY-MM-DD`, timestamps ISO with milliseconds,
+ * decimals as exact numbers, longs as exact integers.
+ */
+function statValue(value: unknown, type: DeltaType): unknown {
+  if (type === 'date') return new Date(value as number).toISOString().slice(0, 10);
+  if (type === 'timestamp') return new Date(Number((value as bigint) / 1000n)).toISOString();
+  const decimal = decimalParts(type);
+  if (decimal) return new RawNumber(unscaledToDecimal(value as bigint, decimal.scale));
   return value;
 }
 

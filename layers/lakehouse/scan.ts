@@ -124,6 +124,15 @@ export async function* scanPlanBatches(
     (f) => needed.has(f.name) && !partitionColumns.has(f.name),
   );
   const project = plan.columns.map((field) => field.name);
+  const partitionColumnList = [...partitionColumns];
+  // Rows are rebuilt only when their key order or set differs from the projection.
+  const natural = [
+    ...snapshot.schema.fields
+      .filter((f) => needed.has(f.name) && !partitionColumns.has(f.name))
+      .map((f) => f.name),
+    ...partitionColumnList,
+  ];
+  const reshape = natural.length !== project.length || natural.some((name, i) => name !== project[i]);
   let remaining = limit ?? Number.POSITIVE_INFINITY;
   for (const file of plan.files) {
     if (remaining <= 0) return;
@@ -133,6 +142,7 @@ export async function* scanPlanBatches(
       file.size || undefined,
     );
     const partitionValues = typedPartitionValues(snapshot, file, plan.partitionTimeZone);
+    const fileReshape = reshape || dataFields.some((field) => !parquet.columns.has(field.name));
     let groupStart = 0;
     for (const group of parquet.metadata.row_groups) {
       if (remaining <= 0) return;
@@ -141,11 +151,13 @@ export async function* scanPlanBatches(
       groupStart += groupRows;
       const out: Row[] = [];
       for (const row of rows) {
-        Object.assign(row, partitionValues);
+        for (const column of partitionColumnList) row[column] = partitionValues[column] ?? null;
         if (predicate && !evaluate(predicate, row, snapshot.schema)) continue;
-        const projected: Row = {};
-        for (const name of project) projected[name] = row[name] ?? null;
-        out.push(projected);
+        if (fileReshape) {
+          const projected: Row = {};
+          for (const name of project) projected[name] = row[name] ?? null;
+          out.push(projected);
+        } else out.push(row);
         if (--remaining <= 0) break;
       }
       if (out.length > 0) yield out;

@@ -63,6 +63,8 @@ export interface WriteOptions {
   readonly mergeSchema?: boolean;
   /** Rows per data file. @default 1_000_000 */
   readonly targetFileRows?: number;
+  /** Rows per Parquet row group (the unit a scan streams). @default 100_000 */
+  readonly rowGroupSize?: number;
 }
 
 export interface WriteResult extends CommitResult {
