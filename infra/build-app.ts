@@ -11,6 +11,7 @@ import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { GitHubOidcStack } from './stacks/github-oidc-stack.ts';
+import { PipelinesStack } from './stacks/pipelines-stack.ts';
 import { promotionPlan } from './stacks/promotion-plan.ts';
 
 export interface BuiltApp {
@@ -21,6 +22,7 @@ export interface BuiltApp {
       {
         readonly data: DataStack;
         readonly api: ApiStack;
+        readonly pipelines: PipelinesStack;
         readonly github?: GitHubOidcStack;
         readonly analytics?: AnalyticsStack;
       }
@@ -41,7 +43,13 @@ export function buildApp(props: AppProps = {}): BuiltApp {
   const plan = promotionPlan(stages);
   const built: Record<
     string,
-    { data: DataStack; api: ApiStack; github?: GitHubOidcStack; analytics?: AnalyticsStack }
+    {
+      data: DataStack;
+      api: ApiStack;
+      pipelines: PipelinesStack;
+      github?: GitHubOidcStack;
+      analytics?: AnalyticsStack;
+    }
   > = {};
   for (const [name, stage] of Object.entries(stages)) {
     const env = { account: stage.account, region: stage.region };
@@ -59,7 +67,16 @@ export function buildApp(props: AppProps = {}): BuiltApp {
       buckets: { lakehouse: data.lakehouseBucket, artifacts: data.artifactsBucket },
       encryptionKey: data.key,
     });
-    built[name] = { data, api };
+    const pipelines = new PipelinesStack(app, `mlops-${name}-pipelines`, {
+      env,
+      stage: name,
+      data: {
+        key: data.key,
+        tables: data.tables,
+        buckets: { lakehouse: data.lakehouseBucket, artifacts: data.artifactsBucket },
+      },
+    });
+    built[name] = { data, api, pipelines };
     built[name].analytics = new AnalyticsStack(app, `mlops-${name}-analytics`, {
       env,
       stage: name,

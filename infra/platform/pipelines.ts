@@ -59,4 +59,38 @@ export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {
     },
     resources: {},
   },
+  'batch-inference': {
+    logicalId: 'BatchInferencePipeline',
+    file: 'state-machines/batch-inference.asl.json',
+    description: 'Score a lakehouse table with a registered model version into a predictions Delta table',
+    tasks: {
+      PlanFunction: {
+        entry: 'functions/batch-inference/plan.ts',
+        description: 'Batch inference: resolve the model, pin the input version, plan chunks',
+        tables: { registry: 'read', deltaLog: 'readwrite' },
+        buckets: { lakehouse: 'read', artifacts: 'read' },
+      },
+      ScoreChunkFunction: {
+        entry: 'functions/batch-inference/score-chunk.ts',
+        description: 'Batch inference: score one chunk and stage its predictions',
+        memoryMb: 2048,
+        tables: { registry: 'read', deltaLog: 'readwrite' },
+        buckets: { lakehouse: 'read', artifacts: 'readwrite' },
+      },
+      CommitFunction: {
+        entry: 'functions/batch-inference/commit.ts',
+        description: 'Batch inference: commit the staged predictions in one commit',
+        memoryMb: 2048,
+        tables: { registry: 'read', deltaLog: 'readwrite' },
+        buckets: { lakehouse: 'readwrite', artifacts: 'readwrite' },
+      },
+      DiscardFunction: {
+        entry: 'functions/batch-inference/discard.ts',
+        description: 'Batch inference: discard what a failed run staged',
+        tables: { registry: 'read', deltaLog: 'readwrite' },
+        buckets: { lakehouse: 'read', artifacts: 'readwrite' },
+      },
+    },
+    resources: {},
+  },
 };

@@ -92,8 +92,14 @@ export function wildcardResourceViolations(
     }
     for (const flat of asArray(statement.Resource).map(flatten)) {
       if (!flat.includes('*')) continue;
-      const allowance = allowances.find((candidate) => allows(candidate, stack, resource, statement, flat));
-      if (allowance) used.add(allowance);
+      // Statements may be merged (minimizePolicies), so each action needs an allowance of its own.
+      const covering = asArray(statement.Action).map((action) =>
+        allowances.find((candidate) =>
+          allows(candidate, stack, resource, { ...statement, Action: [action] }, flat),
+        ),
+      );
+      if (covering.every((allowance) => allowance !== undefined))
+        for (const allowance of covering) used.add(allowance);
       else violations.push(`${where(stack, logicalId)}: ${asArray(statement.Action).join(', ')} on ${flat}`);
     }
   }

@@ -53,6 +53,7 @@ export const IDLE_COSTS: Readonly<Record<string, IdleCost>> = {
   'AWS::Cognito::UserPoolClient': NONE('configuration of the user pool'),
   'AWS::Cognito::UserPoolDomain': NONE('configuration of the user pool'),
   'AWS::Cognito::UserPoolResourceServer': NONE('configuration of the user pool'),
+  'AWS::StepFunctions::StateMachine': NONE('standard workflows bill per state transition'),
   'AWS::EC2::NatGateway': RUNS('billed per hour while it exists'),
   'AWS::EC2::Instance': RUNS('billed per hour while running'),
   'AWS::RDS::DBInstance': RUNS('a database server, billed per hour'),

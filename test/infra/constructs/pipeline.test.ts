@@ -87,3 +87,24 @@ describe('Pipeline', () => {
     );
   });
 });
+
+describe('PipelinesStack', () => {
+  it('deploys every declared pipeline with all its placeholders substituted, in every stage', async () => {
+    const { buildApp } = await import('../../../infra/build-app.ts');
+    const { PIPELINES } = await import('../../../infra/platform/pipelines.ts');
+    const { placeholdersOf } = await import('../../../infra/local/asl.ts');
+    const { readFileSync } = await import('node:fs');
+    const { stages } = buildApp({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+    for (const stage of Object.values(stages)) {
+      const resources = Template.fromStack(stage.pipelines).toJSON().Resources;
+      for (const pipeline of Object.values(PIPELINES)) {
+        const used = placeholdersOf(
+          readFileSync(new URL(`../../../${pipeline.file}`, import.meta.url), 'utf8'),
+        );
+        expect(Object.keys(resources[pipeline.logicalId].Properties.DefinitionSubstitutions).sort()).toEqual(
+          used,
+        );
+      }
+    }
+  });
+});
