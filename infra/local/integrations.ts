@@ -16,6 +16,7 @@ import {
 import { createDynamoDbClient } from '../../layers/runtime/aws-clients.ts';
 import { loadRuntimeConfig } from '../../layers/runtime/config.ts';
 import type { LocalIntegration } from './pipeline-runner.ts';
+import { localTrainingJob } from './sagemaker-training.ts';
 
 /** The integrations available locally, bound to a platform's environment. */
 export function localIntegrations(
@@ -39,6 +40,7 @@ export function localIntegrations(
       strip(await dynamodb().send(new GetItemCommand(p as unknown as GetItemCommandInput))),
     'arn:aws:states:::dynamodb:updateItem': async (p) =>
       strip(await dynamodb().send(new UpdateItemCommand(p as unknown as UpdateItemCommandInput))),
+    'arn:aws:states:::sagemaker:createTrainingJob.sync': localTrainingJob(env),
     'arn:aws:states:::dynamodb:deleteItem': async (p) =>
       strip(await dynamodb().send(new DeleteItemCommand(p as unknown as DeleteItemCommandInput))),
   };
