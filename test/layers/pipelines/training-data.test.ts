@@ -159,3 +159,49 @@ describe('localTrainingJob', () => {
     ).rejects.toMatchObject({ name: 'States.TaskFailed', message: expect.stringMatching(/^ClientError: /) });
   });
 });
+
+describe('evaluateModel', () => {
+  it('scores the holdout and repackages the model with feature names and holdout metrics', async () => {
+    const { evaluateModel } = await import('../../../layers/pipelines/evaluate-model.ts');
+    const prepared = await prepareTrainingData(
+      { s3, lake },
+      {
+        table: 's3://mlops-lakehouse/training-sets/churn',
+        version: 1,
+        label: 'churned',
+        idColumns: ['customer_id', 'event_timestamp'],
+        outputPrefix: 's3://mlops-artifacts/pipelines/training/run-4/',
+      },
+    );
+    const hyperParameters = { objective: 'binary:logistic', num_round: '15', max_depth: '3' };
+    const trained = (await localTrainingJob(platform.env)(
+      {
+        TrainingJobName: 'mlops-train-run-4',
+        HyperParameters: hyperParameters,
+        InputDataConfig: [
+          { ChannelName: 'train', DataSource: { S3DataSource: { S3Uri: prepared.channels.train } } },
+        ],
+        OutputDataConfig: { S3OutputPath: 's3://mlops-artifacts/pipelines/training/run-4/model' },
+      },
+      'Train',
+    )) as { ModelArtifacts: { S3ModelArtifacts: string } };
+    const evaluation = await evaluateModel(s3, {
+      modelArtifacts: trained.ModelArtifacts.S3ModelArtifacts,
+      holdout: prepared.holdout,
+      featureNames: prepared.featureNames,
+      hyperParameters,
+      packageUri: 's3://mlops-artifacts/models/churn/run-4/model.tar.gz',
+    });
+    expect(evaluation.holdoutRows).toBe(prepared.rows.holdout);
+    expect(evaluation.metrics.auc).toBeGreaterThan(0.9);
+    expect(evaluation.metrics.accuracy).toBeCloseTo(1 - (evaluation.metrics.error as number), 10);
+    const object = await s3.send(
+      new GetObjectCommand({ Bucket: 'mlops-artifacts', Key: 'models/churn/run-4/model.tar.gz' }),
+    );
+    const packaged = readModelPackage(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    expect(packaged.metadata.featureNames).toEqual(['activity__minutes', 'activity__tickets']);
+    expect(packaged.metadata.metrics.auc).toBe(evaluation.metrics.auc);
+  });
+});
