@@ -93,4 +93,26 @@ export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {
     },
     resources: {},
   },
+  materialization: {
+    logicalId: 'MaterializationPipeline',
+    file: 'state-machines/materialization.asl.json',
+    description: 'Materialize feature views incrementally into the online store',
+    tasks: {
+      PlanFunction: {
+        entry: 'functions/materialization/plan.ts',
+        description: 'Materialization: the feature view versions a run covers',
+        tables: { featureRegistry: 'read' },
+        buckets: {},
+      },
+      MaterializeViewFunction: {
+        entry: 'functions/materialization/materialize-view.ts',
+        description: 'Materialization: one feature view, incrementally, into the online store',
+        memoryMb: 2048,
+        timeoutSeconds: 900,
+        tables: { featureRegistry: 'readwrite', onlineStore: 'readwrite', deltaLog: 'read' },
+        buckets: { lakehouse: 'read' },
+      },
+    },
+    resources: {},
+  },
 };
