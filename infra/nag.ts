@@ -53,6 +53,13 @@ export const ALLOWED_WILDCARDS: readonly AllowedWildcard[] = [
       'Step Functions log delivery to CloudWatch Logs uses vended-log actions that support no resource-level permissions.',
   },
   {
+    actions:
+      /^sagemaker:(CreateModel|DeleteModel|CreateEndpointConfig|DeleteEndpointConfig|CreateEndpoint|UpdateEndpoint|DescribeEndpoint|DeleteEndpoint|InvokeEndpoint)$/,
+    resource: /:sagemaker:[a-z0-9-]+:\d{12}:(model|endpoint-config|endpoint)\/mlops-[a-z0-9]+-\*$/,
+    reason:
+      "SageMaker models, endpoint configs and endpoints are named per deployment at run time; the stage's name prefix (mlops-<stage>-) is the narrowest form.",
+  },
+  {
     actions: /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
     resource: /^\*$/,
     reason: 'X-Ray write actions support no resource-level permissions.',

@@ -68,7 +68,8 @@ export class Pipeline extends Construct {
             `pipeline ${props.name} needs bucket ${resource.bucket} (${BUCKETS[resource.bucket].envVar})`,
           );
         substitutions[placeholder] = bucket.bucketName;
-      } else substitutions[placeholder] = props.stage;
+      } else if (resource.kind === 'stage') substitutions[placeholder] = props.stage;
+      // 'value' placeholders come from props.substitutions; a missing one is reported below.
     }
     const missing = placeholdersOf(readFileSync(file, 'utf8')).filter(
       (name) => substitutions[name] === undefined,

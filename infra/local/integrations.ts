@@ -13,9 +13,11 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient } from '../../layers/runtime/aws-clients.ts';
-import { loadRuntimeConfig } from '../../layers/runtime/config.ts';
+import { createDocumentClient, createDynamoDbClient } from '../../layers/runtime/aws-clients.ts';
+import { loadRuntimeConfig, requireTable } from '../../layers/runtime/config.ts';
+import { LocalEndpointStore } from './endpoint-store.ts';
 import type { LocalIntegration } from './pipeline-runner.ts';
+import { LocalSageMakerControlPlane } from './sagemaker-control-plane.ts';
 import { localTrainingJob } from './sagemaker-training.ts';
 
 /** The integrations available locally, bound to a platform's environment. */
@@ -27,6 +29,15 @@ export function localIntegrations(
   const dynamodb = () => {
     client ??= createDynamoDbClient(config);
     return client;
+  };
+  let control: LocalSageMakerControlPlane | undefined;
+  const sagemaker = () => {
+    if (!control) {
+      const documents = createDocumentClient(dynamodb());
+      const table = requireTable(config, 'platform');
+      control = new LocalSageMakerControlPlane(documents, table, new LocalEndpointStore(documents, table));
+    }
+    return control;
   };
   // Step Functions returns the service's response without its $metadata.
   const strip = <T extends { $metadata?: unknown }>(response: T) => {
@@ -43,5 +54,15 @@ export function localIntegrations(
     'arn:aws:states:::sagemaker:createTrainingJob.sync': localTrainingJob(env),
     'arn:aws:states:::dynamodb:deleteItem': async (p) =>
       strip(await dynamodb().send(new DeleteItemCommand(p as unknown as DeleteItemCommandInput))),
+    // SageMaker: the local endpoints (see sagemaker-control-plane.ts).
+    'arn:aws:states:::sagemaker:createModel': (p) => sagemaker().createModel(p),
+    'arn:aws:states:::sagemaker:createEndpointConfig': (p) => sagemaker().createEndpointConfig(p),
+    'arn:aws:states:::sagemaker:createEndpoint': (p) => sagemaker().createEndpoint(p),
+    'arn:aws:states:::sagemaker:updateEndpoint': (p) => sagemaker().updateEndpoint(p),
+    'arn:aws:states:::aws-sdk:sagemaker:updateEndpoint': (p) => sagemaker().updateEndpoint(p),
+    'arn:aws:states:::aws-sdk:sagemaker:describeEndpoint': (p) => sagemaker().describeEndpoint(p),
+    'arn:aws:states:::aws-sdk:sagemaker:deleteEndpoint': (p) => sagemaker().deleteEndpoint(p),
+    'arn:aws:states:::aws-sdk:sagemaker:deleteEndpointConfig': (p) => sagemaker().deleteEndpointConfig(p),
+    'arn:aws:states:::aws-sdk:sagemaker:deleteModel': (p) => sagemaker().deleteModel(p),
   };
 }

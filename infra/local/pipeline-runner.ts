@@ -65,6 +65,7 @@ export function localSubstitutions(
 }
 
 function localResource(resource: ResourcePlaceholder, env: Readonly<Record<string, string>>): string {
+  if (resource.kind === 'value') return resource.local;
   const value =
     resource.kind === 'table'
       ? env[TABLES[resource.table].envVar]

@@ -24,7 +24,9 @@ export interface TaskFunctionDefinition {
 export type ResourcePlaceholder =
   | { readonly kind: 'table'; readonly table: TableId }
   | { readonly kind: 'bucket'; readonly bucket: BucketId }
-  | { readonly kind: 'stage' };
+  | { readonly kind: 'stage' }
+  /** A value the stack passes in `substitutions` (e.g. a role ARN); `local` is its value locally. */
+  | { readonly kind: 'value'; readonly description: string; readonly local: string };
 
 export interface PipelineDefinition {
   /** Stable CloudFormation logical ID of the state machine. */
@@ -114,5 +116,37 @@ export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {
       },
     },
     resources: {},
+  },
+  deployment: {
+    logicalId: 'DeploymentPipeline',
+    file: 'state-machines/deployment.asl.json',
+    description: 'Deploy a registered model version to its SageMaker endpoint, smoke-test it, record it',
+    tasks: {
+      PrepareFunction: {
+        entry: 'functions/deployment/prepare.ts',
+        description: 'Deployment: resolve the version, check its package, read the smoke-test rows',
+        tables: { registry: 'read', deltaLog: 'read' },
+        buckets: { lakehouse: 'read', artifacts: 'read' },
+      },
+      SmokeTestFunction: {
+        entry: 'functions/deployment/smoke-test.ts',
+        description: 'Deployment: send real rows to the endpoint and check the predictions',
+        tables: {},
+        buckets: {},
+      },
+      RecordFunction: {
+        entry: 'functions/deployment/record.ts',
+        description: 'Deployment: record the deployment in the platform table',
+        tables: { platform: 'readwrite' },
+        buckets: {},
+      },
+    },
+    resources: {
+      SageMakerExecutionRoleArn: {
+        kind: 'value',
+        description: 'the role SageMaker assumes to read model packages',
+        local: 'arn:aws:iam::000000000000:role/mlops-local-sagemaker-execution',
+      },
+    },
   },
 };

@@ -1,12 +1,20 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import type { PlatformData } from '../constructs/kit-function.ts';
-import { Pipeline } from '../constructs/pipeline.ts';
+import { Pipeline, type PipelineProps } from '../constructs/pipeline.ts';
+import { PipelineSchedule } from '../constructs/pipeline-schedule.ts';
+import { SageMakerDeploymentAccess } from '../constructs/sagemaker-deployment-access.ts';
 import { PIPELINES } from '../platform/pipelines.ts';
 
 export interface PipelinesStackProps extends StackProps {
   readonly stage: string;
   readonly data: PlatformData;
+  /** When the materialization pipeline runs (EventBridge Scheduler expression). @default 'rate(1 day)' */
+  readonly materializationSchedule?: string;
+  /** Registry aliases whose moves start the deployment pipeline. @default ['champion'] */
+  readonly deployOnAliases?: readonly string[];
 }
 
 /** Every pipeline of `infra/platform/pipelines.ts` for one stage, with its state machine ARN as an output. */
@@ -15,6 +23,22 @@ export class PipelinesStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PipelinesStackProps) {
     super(scope, id, { description: `MLOps kit pipelines (${props.stage})`, ...props });
+    const artifacts = props.data.buckets.artifacts;
+    const sagemaker = artifacts
+      ? new SageMakerDeploymentAccess(this, 'SageMakerDeployment', {
+          stage: props.stage,
+          artifacts,
+          key: props.data.key,
+        })
+      : undefined;
+    const extra: Record<string, Partial<PipelineProps>> = sagemaker
+      ? {
+          deployment: {
+            substitutions: { SageMakerExecutionRoleArn: sagemaker.executionRole.roleArn },
+            integrationPolicies: sagemaker.integrationPolicies,
+          },
+        }
+      : {};
     const pipelines: Record<string, Pipeline> = {};
     for (const [name, definition] of Object.entries(PIPELINES)) {
       const pipeline = new Pipeline(this, definition.logicalId, {
@@ -22,6 +46,7 @@ export class PipelinesStack extends Stack {
         definition,
         stage: props.stage,
         data: props.data,
+        ...extra[name],
       });
       pipelines[name] = pipeline;
       new CfnOutput(this, `${definition.logicalId}Arn`, {
@@ -30,5 +55,36 @@ export class PipelinesStack extends Stack {
       });
     }
     this.pipelines = pipelines;
+
+    const materialization = pipelines.materialization;
+    if (materialization) {
+      new PipelineSchedule(this, 'MaterializationSchedule', {
+        stateMachine: materialization.stateMachine,
+        description: `materialization of every feature view (${props.stage})`,
+        expression: props.materializationSchedule ?? 'rate(1 day)',
+        input: {},
+      });
+    }
+    const deployment = pipelines.deployment;
+    if (deployment && sagemaker) {
+      const smokeTest = deployment.tasks.SmokeTestFunction;
+      smokeTest?.role.addToPolicy(sagemaker.invokePolicy);
+      new events.Rule(this, 'DeployOnAliasMove', {
+        description: `Deploys a model version when a registry alias moves to it (${props.stage})`,
+        eventPattern: {
+          source: ['mlops.registry'],
+          detailType: ['alias.set'],
+          detail: { alias: [...(props.deployOnAliases ?? ['champion'])] },
+        },
+        targets: [
+          new targets.SfnStateMachine(deployment.stateMachine, {
+            input: events.RuleTargetInput.fromObject({
+              model: events.EventField.fromPath('$.detail.model'),
+              version: events.EventField.fromPath('$.detail.version'),
+            }),
+          }),
+        ],
+      });
+    }
   }
 }

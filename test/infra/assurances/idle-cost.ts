@@ -54,6 +54,10 @@ export const IDLE_COSTS: Readonly<Record<string, IdleCost>> = {
   'AWS::Cognito::UserPoolDomain': NONE('configuration of the user pool'),
   'AWS::Cognito::UserPoolResourceServer': NONE('configuration of the user pool'),
   'AWS::StepFunctions::StateMachine': NONE('standard workflows bill per state transition'),
+  'AWS::Scheduler::Schedule': NONE(
+    'EventBridge Scheduler bills per invocation (a daily schedule stays in the free tier)',
+  ),
+  'AWS::Events::Rule': NONE('rules on the default bus bill nothing; matched events are free for AWS targets'),
   'AWS::EC2::NatGateway': RUNS('billed per hour while it exists'),
   'AWS::EC2::Instance': RUNS('billed per hour while running'),
   'AWS::RDS::DBInstance': RUNS('a database server, billed per hour'),

@@ -1,0 +1,103 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import cdkJson from '../../../cdk.json' with { type: 'json' };
+import { buildApp } from '../../../infra/build-app.ts';
+
+const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+describe('PipelinesStack', () => {
+  let template: Template;
+  let resources: Resources;
+
+  beforeAll(() => {
+    const { stages, app } = buildApp({ context });
+    app.synth();
+    template = Template.fromStack(stages.dev!.pipelines);
+    resources = template.toJSON().Resources as Resources;
+  });
+
+  const logicalIdOf = (type: string, match: (props: Record<string, unknown>) => boolean) =>
+    Object.entries(resources).find(([, r]) => r.Type === type && match(r.Properties))?.[0];
+
+  it('schedules the materialization pipeline daily with a role that may only start it', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 day)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: { Ref: 'MaterializationPipeline' },
+        Input: '{}',
+      },
+    });
+    const schedule = Object.values(resources).find((r) => r.Type === 'AWS::Scheduler::Schedule')!;
+    const roleId = (schedule.Properties.Target as { RoleArn: { 'Fn::GetAtt': string[] } }).RoleArn[
+      'Fn::GetAtt'
+    ][0];
+    const policies = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]),
+    );
+    expect(policies.map((p) => p.Properties.PolicyDocument)).toEqual([
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: 'MaterializationPipeline' } },
+        ],
+      },
+    ]);
+    expect(resources[roleId!]?.Properties.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }],
+    });
+  });
+
+  it("starts the deployment pipeline on the registry's champion alias moves, passing model and version", () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['mlops.registry'],
+        'detail-type': ['alias.set'],
+        detail: { alias: ['champion'] },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: 'DeploymentPipeline' },
+          InputTransformer: {
+            InputPathsMap: { 'detail-model': '$.detail.model', 'detail-version': '$.detail.version' },
+            InputTemplate: '{"model":<detail-model>,"version":<detail-version>}',
+          },
+        }),
+      ],
+    });
+  });
+
+  it("limits the deployment's SageMaker calls to the stage's name prefix and passes only the execution role", () => {
+    const roleId = logicalIdOf('AWS::IAM::Role', (p) =>
+      JSON.stringify(p.AssumeRolePolicyDocument).includes('sagemaker.amazonaws.com'),
+    );
+    expect(roleId).toBeDefined();
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+      .filter((s) =>
+        [s.Action].flat().some((a) => String(a).startsWith('sagemaker:') || a === 'iam:PassRole'),
+      );
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      for (const action of [statement.Action].flat()) expect(String(action)).not.toContain('*');
+      if ([statement.Action].flat().includes('iam:PassRole')) {
+        expect(statement).toMatchObject({
+          Resource: { 'Fn::GetAtt': [roleId, 'Arn'] },
+          Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+        });
+      } else {
+        for (const resource of [statement.Resource].flat())
+          expect(JSON.stringify(resource)).toMatch(/:(model|endpoint-config|endpoint)\/mlops-dev-\*"/);
+      }
+    }
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionSubstitutions: Match.objectLike({
+        SageMakerExecutionRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      }),
+    });
+  });
+});
