@@ -53,6 +53,12 @@ export const ALLOWED_WILDCARDS: readonly AllowedWildcard[] = [
       'Step Functions log delivery to CloudWatch Logs uses vended-log actions that support no resource-level permissions.',
   },
   {
+    actions: /^sagemaker:InvokeEndpoint$/,
+    resource: /:endpoint\/\*$/,
+    reason:
+      'The scoring function invokes the endpoints deployed from the registry, whose names are chosen at deployment time.',
+  },
+  {
     actions: /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
     resource: /^\*$/,
     reason: 'X-Ray write actions support no resource-level permissions.',
