@@ -20,6 +20,7 @@ const SUITES: Record<string, () => Promise<{ run: BenchSuite }>> = {
   lakehouse: () => import('./lakehouse.ts'),
   monitoring: () => import('./monitoring.ts'),
   registry: () => import('./registry.ts'),
+  models: () => import('./models.ts'),
 };
 
 async function main(args: string[]): Promise<number> {

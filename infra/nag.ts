@@ -60,6 +60,12 @@ export const ALLOWED_WILDCARDS: readonly AllowedWildcard[] = [
       "SageMaker models, endpoint configs and endpoints are named per deployment at run time; the stage's name prefix (mlops-<stage>-) is the narrowest form.",
   },
   {
+    actions: /^sagemaker:InvokeEndpoint$/,
+    resource: /:endpoint\/\*$/,
+    reason:
+      'The scoring function invokes the endpoints deployed from the registry, whose names are chosen at deployment time.',
+  },
+  {
     actions: /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
     resource: /^\*$/,
     reason: 'X-Ray write actions support no resource-level permissions.',

@@ -4,15 +4,18 @@
  * written as SageMaker's XGBoost container writes CSV (one line per row).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { ModelInputError } from '../../layers/xgboost/errors.ts';
 import { createEvaluator, type FeatureMatrix } from '../../layers/xgboost/evaluator.ts';
+import { logModel } from '../../layers/xgboost/mlflow-model.ts';
 import { parseXgbModel, writeXgbModel, type XgbModel } from '../../layers/xgboost/model-json.ts';
-import { buildModelPackage, readModelPackage } from '../../layers/xgboost/model-package.ts';
+import { buildModelPackage, describeModel, readModelPackage } from '../../layers/xgboost/model-package.ts';
 import { CSV, formatPredictions, parseCell } from '../../layers/xgboost/sagemaker-protocol.ts';
 import { labelColumn, parseTable, type Table, toFeatureMatrix } from '../../layers/xgboost/tabular-input.ts';
 import { train } from '../../layers/xgboost/trainer.ts';
 import { CliError } from '../cli-error.ts';
+import { cliEnv } from '../environment.ts';
 
 export function registerModelCommands(program: Command): void {
   const model = program.command('model').description('Train XGBoost-compatible models and predict with them');
@@ -65,6 +68,15 @@ export function registerModelCommands(program: Command): void {
     });
 
   model
+    .command('log')
+    .description('Log a model to the tracking server as an MLflow model (with its SageMaker package)')
+    .requiredOption('--model <file>', 'model.json (XGBoost JSON) or model.tar.gz')
+    .requiredOption('--experiment <name>', 'experiment name (created if missing)')
+    .option('--name <name>', 'the logged model name (default: the file name)')
+    .option('--run-id <id>', 'the run that produced the model')
+    .action(logModelFile);
+
+  model
     .command('predict')
     .description('Predict with an XGBoost JSON model or model package; one output line per input row')
     .requiredOption('--model <file>', 'model.json (XGBoost JSON) or model.tar.gz')
@@ -78,6 +90,66 @@ export function registerModelCommands(program: Command): void {
       if (options.output) writeFileSync(options.output, body);
       else process.stdout.write(body);
     });
+}
+
+interface LogCliOptions {
+  model: string;
+  experiment: string;
+  name?: string;
+  runId?: string;
+}
+
+/** Logs a model file to the tracking server as an MLflow logged model. */
+async function logModelFile(options: LogCliOptions): Promise<void> {
+  const env = cliEnv();
+  const trackingUri = env.MLFLOW_TRACKING_URI ?? env.MLOPS_API_URL;
+  if (!trackingUri) throw new CliError('set MLFLOW_TRACKING_URI (or MLOPS_API_URL) to the tracking server');
+  const token = env.MLFLOW_TRACKING_TOKEN;
+  const bytes = readBytes(options.model);
+  const packaged = bytes[0] === 0x1f && bytes[1] === 0x8b ? readModelPackage(bytes) : undefined;
+  const model = packaged?.model ?? parseXgbModel(bytes.toString('utf8'));
+  const metadata = packaged?.metadata ?? describeModel(model);
+  const experimentId = await experimentIdFor(trackingUri, options.experiment, token);
+  const logged = await logModel({
+    trackingUri,
+    experimentId,
+    name: options.name ?? basename(options.model).replace(/\.(json|tar\.gz)$/, ''),
+    model,
+    metadata,
+    packageBytes: packaged ? bytes : buildModelPackage(model),
+    ...(options.runId ? { runId: options.runId } : {}),
+    ...(token ? { token } : {}),
+  });
+  process.stdout.write(
+    `logged ${logged.modelUri} in experiment ${experimentId} (${logged.artifactLocation})\n`,
+  );
+}
+
+async function experimentIdFor(
+  trackingUri: string,
+  name: string,
+  token: string | undefined,
+): Promise<string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
+  const base = trackingUri.replace(/\/$/, '');
+  const found = await fetch(
+    `${base}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`,
+    { headers },
+  ).catch((error: unknown) => {
+    throw new CliError(`cannot reach the tracking server at ${trackingUri}: ${(error as Error).message}`);
+  });
+  if (found.ok)
+    return ((await found.json()) as { experiment: { experiment_id: string } }).experiment.experiment_id;
+  const created = await fetch(`${base}/api/2.0/mlflow/experiments/create`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name }),
+  });
+  if (!created.ok) throw new CliError(`cannot create experiment ${name}: ${await created.text()}`);
+  return ((await created.json()) as { experiment_id: string }).experiment_id;
 }
 
 interface TrainCliOptions {

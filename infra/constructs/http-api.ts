@@ -287,6 +287,7 @@ export class MlopsHttpApi extends Construct {
       buckets: definition.buckets,
       ...(definition.memoryMb !== undefined ? { memoryMb: definition.memoryMb } : {}),
       ...(definition.timeoutSeconds !== undefined ? { timeoutSeconds: definition.timeoutSeconds } : {}),
+      ...(definition.invokesSageMakerEndpoints ? { invokesSageMakerEndpoints: true } : {}),
       logRetention: retention,
     });
     return kit.function;

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -40,6 +40,8 @@ export interface KitFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** @default 90 days */
   readonly logRetention?: logs.RetentionDays;
+  /** Allow sagemaker:InvokeEndpoint on the account's endpoints in the region. @default false */
+  readonly invokesSageMakerEndpoints?: boolean;
 }
 
 /**
@@ -101,6 +103,16 @@ export class KitFunction extends Construct {
         new iam.PolicyStatement({
           actions: access === 'read' ? OBJECT_READ : [...OBJECT_READ, ...OBJECT_WRITE],
           resources: [bucket.arnForObjects('*')],
+        }),
+      );
+    }
+    if (props.invokesSageMakerEndpoints) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['sagemaker:InvokeEndpoint'],
+          resources: [
+            Stack.of(this).formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: '*' }),
+          ],
         }),
       );
     }

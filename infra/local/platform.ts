@@ -90,11 +90,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     // The gateway's port is known only once it listens; functions are bound to the env after that.
     let env: Record<string, string> = {};
     const handlers = new Map<string, HttpHandler>();
-    const routes: GatewayRoute[] = [
-      ...(options.localRoutes ?? []),
-      healthRoute(() => env),
-      sageMakerRuntimeRoute(() => env),
-    ];
+    const runtimeRoute = sageMakerRuntimeRoute(() => env);
+    stops.push(async () => runtimeRoute.close());
+    const routes: GatewayRoute[] = [...(options.localRoutes ?? []), healthRoute(() => env), runtimeRoute];
     for (const [id, fn] of Object.entries(FUNCTIONS)) {
       const lazy: HttpHandler = async (event, context) => {
         let handler = handlers.get(id);

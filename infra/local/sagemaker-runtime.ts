@@ -12,7 +12,8 @@
  * container refuses (415 for a payload type or a value it cannot parse, 400 when evaluation fails,
  * 406 for an Accept it cannot produce, 500 when the model cannot be loaded).
  */
-import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import {
   createDocumentClient,
   createDynamoDbClient,
@@ -49,46 +50,50 @@ interface Loaded {
 }
 
 /** The InvokeEndpoint route; `env` is read on each request (the platform fills it in after start). */
-export function sageMakerRuntimeRoute(env: () => Env): LocalRoute {
+export function sageMakerRuntimeRoute(env: () => Env): LocalRoute & { close(): void } {
   const cache = new Map<string, Loaded>();
+  // Built on the first request: the platform fills in its environment only once it listens.
+  let clients: { ddb: DynamoDBClient; s3: S3Client; store: LocalEndpointStore } | undefined;
   return {
     kind: 'local',
     method: 'POST',
     path: '/endpoints/{name}/invocations',
     handle: async (request, pathParameters) => {
       const name = decodeURIComponent(pathParameters.name ?? '');
-      const config = loadRuntimeConfig(env());
-      const ddb = createDynamoDbClient(config);
-      const s3 = createS3Client(config);
-      try {
-        const store = new LocalEndpointStore(createDocumentClient(ddb), requireTable(config, 'platform'));
-        const endpoint = await store.get(name);
-        if (!endpoint) {
-          return validationError(`Endpoint ${name} of account ${LOCAL_ACCOUNT} not found.`);
-        }
-        let loaded = cache.get(name);
-        if (!loaded || loaded.url !== endpoint.modelDataUrl || loaded.version !== endpoint.version) {
-          try {
-            loaded = {
-              url: endpoint.modelDataUrl,
-              version: endpoint.version,
-              evaluator: await loadEvaluator(s3, endpoint.modelDataUrl),
-            };
-          } catch (error) {
-            return modelError(name, 500, `Unable to load model: ${(error as Error).message}`);
-          }
-          cache.set(name, loaded);
-        }
-        return invoke(name, loaded.evaluator, request);
-      } finally {
-        ddb.destroy();
-        s3.destroy();
+      if (!clients) {
+        const config = loadRuntimeConfig(env());
+        const ddb = createDynamoDbClient(config);
+        clients = {
+          ddb,
+          s3: createS3Client(config),
+          store: new LocalEndpointStore(createDocumentClient(ddb), requireTable(config, 'platform')),
+        };
       }
+      const endpoint = await clients.store.get(name);
+      if (!endpoint) return validationError(`Endpoint ${name} of account ${LOCAL_ACCOUNT} not found.`);
+      let loaded = cache.get(name);
+      if (!loaded || loaded.url !== endpoint.modelDataUrl || loaded.version !== endpoint.version) {
+        try {
+          loaded = {
+            url: endpoint.modelDataUrl,
+            version: endpoint.version,
+            evaluator: await loadEvaluator(clients.s3, endpoint.modelDataUrl),
+          };
+        } catch (error) {
+          return modelError(name, 500, `Unable to load model: ${(error as Error).message}`);
+        }
+        cache.set(name, loaded);
+      }
+      return invoke(name, loaded.evaluator, request);
+    },
+    close: () => {
+      clients?.ddb.destroy();
+      clients?.s3.destroy();
     },
   };
 }
 
-async function loadEvaluator(s3: ReturnType<typeof createS3Client>, url: string): Promise<Evaluator> {
+async function loadEvaluator(s3: S3Client, url: string): Promise<Evaluator> {
   const location = parseS3Uri(url);
   if (!location) throw new Error(`model data URL ${url} is not an s3:// URI`);
   let bytes: Uint8Array;

@@ -33,6 +33,8 @@ export interface FunctionDefinition {
   readonly timeoutSeconds?: number;
   readonly tables: Readonly<Partial<Record<TableId, Access>>>;
   readonly buckets: Readonly<Partial<Record<BucketId, Access>>>;
+  /** Whether the function calls SageMaker Runtime's InvokeEndpoint on the account's endpoints. @default false */
+  readonly invokesSageMakerEndpoints?: boolean;
   readonly routes: readonly RouteDefinition[];
 }
 

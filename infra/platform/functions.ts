@@ -6,6 +6,7 @@
 import { FEATURES_ROUTES } from '../../functions/features/routes.ts';
 import { PLATFORM_ROUTES } from '../../functions/platform/routes.ts';
 import { REGISTRY_ROUTES } from '../../functions/registry/routes.ts';
+import { SCORING_ROUTES } from '../../functions/scoring/routes.ts';
 import { ARTIFACT_ROUTES, TRACKING_ROUTES } from '../../functions/tracking/routes.ts';
 import type { FunctionDefinition } from './api.ts';
 
@@ -59,6 +60,17 @@ export const FUNCTIONS = {
     tables: {},
     buckets: { artifacts: 'readwrite' },
     routes: ARTIFACT_ROUTES,
+  },
+  scoring: {
+    logicalId: 'ScoringFunction',
+    entry: 'functions/scoring/handler.ts',
+    description: 'Scores JSON rows with a SageMaker endpoint (the built-in XGBoost container)',
+    memoryMb: 256,
+    timeoutSeconds: 29,
+    tables: {},
+    buckets: {},
+    invokesSageMakerEndpoints: true,
+    routes: SCORING_ROUTES,
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

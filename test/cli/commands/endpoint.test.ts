@@ -103,3 +103,20 @@ describe('mlops endpoint (local platform)', () => {
     });
   });
 });
+
+describe('mlops model log', () => {
+  it('logs a model file as a READY MLflow logged model in the named experiment', async () => {
+    const run = await mlops(['model', 'log', '--model', modelFile('churn.json', 5), '--experiment', 'churn']);
+    expect(run.stderr).toBe('');
+    const match = /^logged models:\/(m-[0-9a-f]+) in experiment (\d+) /.exec(run.stdout);
+    expect(match).not.toBeNull();
+    const got = (await (await fetch(`${platform.url}/api/2.0/mlflow/logged-models/${match![1]}`)).json()) as {
+      model: { info: { status: string; name: string; experiment_id: string } };
+    };
+    expect(got.model.info).toMatchObject({
+      status: 'LOGGED_MODEL_READY',
+      name: 'churn',
+      experiment_id: match![2],
+    });
+  });
+});

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   InvokeEndpointCommand,
@@ -166,6 +169,49 @@ describe('local SageMaker runtime endpoint', () => {
     const error = (await invoke('broken', '1,2,3').catch((e: unknown) => e)) as ModelError;
     expect(error).toBeInstanceOf(ModelError);
     expect(error.OriginalStatusCode).toBe(500);
+  });
+});
+
+describe('local endpoints across restarts', () => {
+  it('serves an endpoint defined before the platform restarted on the same data dir', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mlops-endpoints-'));
+    try {
+      const first = await startLocalPlatform({ port: 0, dataDir });
+      const s3 = createS3Client(first.config);
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'mlops-artifacts',
+          Key: 'k.tar.gz',
+          Body: buildModelPackage(trainModel('reg:squarederror')),
+        }),
+      );
+      s3.destroy();
+      const ddb = createDynamoDbClient(first.config);
+      await new LocalEndpointStore(createDocumentClient(ddb), 'mlops_platform').create(
+        'kept',
+        's3://mlops-artifacts/k.tar.gz',
+      );
+      ddb.destroy();
+      await first.stop();
+      const second = await startLocalPlatform({ port: 0, dataDir });
+      const runtime = new SageMakerRuntimeClient({
+        region: 'us-east-1',
+        endpoint: second.env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const response = await runtime.send(
+        new InvokeEndpointCommand({
+          EndpointName: 'kept',
+          ContentType: 'text/csv',
+          Body: Buffer.from('1,2,3'),
+        }),
+      );
+      expect(Buffer.from(response.Body!).toString()).toMatch(/^-?[0-9.e+-]+\n$/);
+      runtime.destroy();
+      await second.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
