@@ -28,8 +28,10 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { TableExistsError } from '../lakehouse/errors.ts';
+import { CommitConflictError, TableExistsError } from '../lakehouse/errors.ts';
+import { buildSchema, serializeSchema } from '../lakehouse/schema.ts';
 import { loadSnapshot, type TableHandle, tableExists } from '../lakehouse/snapshot.ts';
+import { commit } from '../lakehouse/transaction.ts';
 import { append, createTable } from '../lakehouse/write.ts';
 
 /** One prediction request as recorded. */
@@ -80,17 +82,23 @@ export async function bufferInferenceRecord(
   return key;
 }
 
+/**
+ * The fixed columns of an inference table. Each feature the model was given gets a column of its
+ * own (`<view>__<feature>`, double: what the endpoint received), added when a model version with a
+ * new feature first logs, so analysts and the monitoring profiles read features as plain columns.
+ * `timestamp` and `prediction` are the time and prediction columns monitoring reads by default.
+ */
 export const INFERENCE_COLUMNS = [
-  { name: 'request_id', type: 'string' },
-  { name: 'request_time', type: 'timestamp' },
+  { name: 'timestamp', type: 'timestamp' },
   { name: 'request_date', type: 'date' },
+  { name: 'request_id', type: 'string' },
+  { name: 'row_index', type: 'integer' },
   { name: 'model_name', type: 'string' },
   { name: 'model_version', type: 'long' },
   { name: 'feature_service', type: 'string' },
-  { name: 'row_index', type: 'integer' },
   { name: 'entity_keys', type: 'string' },
-  { name: 'features', type: 'string' },
-  { name: 'prediction', type: 'string' },
+  { name: 'prediction', type: 'double' },
+  { name: 'prediction_json', type: 'string' },
   { name: 'latency_ms', type: 'double' },
 ] as const;
 
@@ -213,6 +221,7 @@ async function commitBatch(
       await Promise.all(batch.keys.map((key) => readRecord(deps.s3, deps.bucket, key)))
     ).filter((record): record is InferenceRecord => record !== undefined);
     const rows = records.flatMap(recordRows);
+    await ensureFeatureColumns(deps.table, rows);
     const result = await append(deps.table, rows, { txn: { appId: INFERENCE_APP_ID, version: batch.seq } });
     if (result.skipped) summary.alreadyCommitted += 1;
     else {
@@ -278,16 +287,64 @@ function recordRows(record: InferenceRecord): Record<string, unknown>[] {
   const time = new Date(record.requestTime);
   const date = new Date(Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), time.getUTCDate()));
   return record.rows.map((row, index) => ({
-    request_id: record.requestId,
-    request_time: time,
+    timestamp: time,
     request_date: date,
+    request_id: record.requestId,
+    row_index: index,
     model_name: record.model,
     model_version: BigInt(record.modelVersion),
     feature_service: record.featureService ?? null,
-    row_index: index,
     entity_keys: JSON.stringify(row.entity),
-    features: JSON.stringify(row.features),
-    prediction: JSON.stringify(row.prediction),
+    ...Object.fromEntries(Object.entries(row.features).map(([name, value]) => [name, numeric(value)])),
+    prediction: typeof row.prediction === 'number' ? row.prediction : null,
+    prediction_json: JSON.stringify(row.prediction),
     latency_ms: record.latencyMs,
   }));
+}
+
+function numeric(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : null;
+}
+
+const FIXED = new Set<string>(INFERENCE_COLUMNS.map((column) => column.name));
+
+/**
+ * Adds a nullable double column for each feature the table does not have yet, in one metadata
+ * commit (retried when another writer commits first).
+ */
+async function ensureFeatureColumns(
+  table: TableHandle,
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    const snapshot = await loadSnapshot(table);
+    const known = new Set(snapshot.schema.fields.map((field) => field.name));
+    const missing = [...new Set(rows.flatMap((row) => Object.keys(row)))].filter(
+      (name) => !known.has(name) && !FIXED.has(name),
+    );
+    if (missing.length === 0) return;
+    const schema = buildSchema([
+      ...snapshot.schema.fields.map((field) => ({
+        name: field.name,
+        type: field.type,
+        nullable: field.nullable,
+      })),
+      ...missing.map((name) => ({ name, type: 'double', nullable: true })),
+    ]);
+    try {
+      await commit(table, {
+        readVersion: snapshot.version,
+        actions: [{ metaData: { ...snapshot.metadata, schemaString: serializeSchema(schema) } }],
+        operation: 'ADD COLUMNS',
+        operationParameters: { columns: JSON.stringify(missing) },
+        isBlindAppend: false,
+      });
+      return;
+    } catch (error) {
+      if (!(error instanceof CommitConflictError) || attempt >= 5) throw error;
+    }
+  }
 }

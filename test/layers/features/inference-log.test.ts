@@ -77,18 +77,26 @@ describe('commitInferenceBuffer', () => {
     const commits = await readCommitInfos(openTable(local.lake, uri));
     expect(commits.map((info) => info.commitInfo.operation)).toEqual([
       'CREATE TABLE',
+      'ADD COLUMNS',
       'WRITE',
       'WRITE',
       'WRITE',
     ]);
     const { rows } = await readTable(openTable(local.lake, uri), { where: "request_id = 'req-1'" });
     expect(rows.find((row) => row.row_index === 0)).toMatchObject({
+      timestamp: new Date(records[0]!.requestTime),
       model_name: 'model-a',
       model_version: 3n,
       entity_keys: '{"customer_id":"c1"}',
-      features: '{"f__a":1,"f__b":null}',
-      prediction: '0.25',
+      f__a: 1,
+      f__b: null,
+      prediction: 0.25,
+      prediction_json: '0.25',
       latency_ms: 4.5,
+    });
+    expect(rows.find((row) => row.row_index === 1)).toMatchObject({
+      prediction: null,
+      prediction_json: '[0.1,0.9]',
     });
   });
 

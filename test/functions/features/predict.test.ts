@@ -1,0 +1,219 @@
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRoute } from '../../../infra/local/gateway.ts';
+import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
+import { parseDefinitionFile } from '../../../layers/features/definition-file.ts';
+import {
+  commitInferenceBuffer,
+  DynamoDbBatchClaims,
+  inferenceTableUri,
+} from '../../../layers/features/inference-log.ts';
+import { materializeRows } from '../../../layers/features/materialize.ts';
+import { DynamoDbOnlineStore } from '../../../layers/features/online-store.ts';
+import { applyPlan, planDefinitions } from '../../../layers/features/plan.ts';
+import { DynamoDbFeatureRegistryStore } from '../../../layers/features/registry-store.ts';
+import {
+  type LakehouseClients,
+  lakehouseContext,
+  openTable,
+  readTable,
+} from '../../../layers/lakehouse/index.ts';
+import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
+import { createEvaluator, type Evaluator } from '../../../layers/xgboost/evaluator.ts';
+import { train } from '../../../layers/xgboost/trainer.ts';
+import { DEFINITIONS } from '../../layers/features/fixtures.ts';
+
+let platform: LocalPlatform;
+let lake: LakehouseClients;
+let evaluator: Evaluator;
+const invocations: string[] = [];
+
+/** SageMaker runtime's InvokeEndpoint for one endpoint, evaluating a model trained here with the kit's XGBoost evaluator. */
+function endpointRoute(): LocalRoute {
+  return {
+    kind: 'local',
+    method: 'POST',
+    path: '/endpoints/{name}/invocations',
+    handle: async (request, parameters) => {
+      if (parameters.name !== 'fraud-endpoint') {
+        return {
+          statusCode: 400,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from('{"message":"Endpoint not found"}'),
+        };
+      }
+      const text = request.body.toString('utf8');
+      invocations.push(text);
+      const lines = text.split('\n').filter((line) => line !== '');
+      const values = new Float32Array(
+        lines.flatMap((line) => line.split(',').map((cell) => (cell === '' ? Number.NaN : Number(cell)))),
+      );
+      const predictions = evaluator.predict({ rows: lines.length, columns: 2, values });
+      const body = JSON.stringify({ predictions: Array.from(predictions, (score) => ({ score })) });
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(body) };
+    },
+  };
+}
+
+async function api(method: string, path: string, body: unknown) {
+  const response = await fetch(`${platform.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  platform = await startLocalPlatform({ port: 0, localRoutes: [endpointRoute()] });
+  lake = lakehouseContext(platform.config);
+  const documents = createDocumentClient(createDynamoDbClient(platform.config));
+  const registry = new DynamoDbFeatureRegistryStore(documents, 'mlops_feature_registry');
+  await applyPlan(await planDefinitions(parseDefinitionFile(DEFINITIONS), registry), registry);
+  const now = Date.now();
+  await materializeRows({
+    view: await registry.get('featureView', 'customer_stats'),
+    batches: [
+      [
+        {
+          customer_id: 'c1',
+          event_ts: new Date(now - 1000),
+          created_ts: null,
+          total_spend: 25.5,
+          orders: 4n,
+        },
+        { customer_id: 'c2', event_ts: new Date(now - 1000), created_ts: null, total_spend: 3, orders: null },
+      ],
+    ],
+    tableVersion: 1,
+    store: new DynamoDbOnlineStore(documents, 'mlops_online_store'),
+  });
+
+  // A model on (orders, total_spend) — the reverse of the service's order — trained with missing values.
+  const rows = 200;
+  const values = new Float32Array(rows * 2);
+  const labels = new Float32Array(rows);
+  for (let i = 0; i < rows; i += 1) {
+    values[i * 2] = i % 5 === 0 ? Number.NaN : i % 7;
+    values[i * 2 + 1] = (i * 37) % 50;
+    // Missing orders mean something here (label 1), so sending 0 instead would change predictions.
+    labels[i] = i % 5 === 0 || ((i * 37) % 50) + (i % 7) > 20 ? 1 : 0;
+  }
+  const trained = train({
+    params: { objective: 'binary:logistic', num_round: 8, max_depth: 3, eta: 0.5 },
+    train: { matrix: { rows, columns: 2, values }, labels },
+  });
+  evaluator = createEvaluator(trained.model);
+
+  await api('POST', '/api/2.0/mlflow/registered-models/create', { name: 'fraud-model' });
+  const tags = (missing: string) => [
+    { key: 'mlops.lineage.feature_service', value: 'fraud@1' },
+    { key: 'mlops.serving.endpoint', value: 'fraud-endpoint' },
+    { key: 'mlops.features.columns', value: 'customer_stats__orders,customer_stats__total_spend' },
+    { key: 'mlops.features.missing', value: missing },
+  ];
+  for (const missing of ['nan', 'reject']) {
+    const created = await api('POST', '/api/2.0/mlflow/model-versions/create', {
+      name: 'fraud-model',
+      source: 's3://mlops-artifacts/models/fraud/model.tar.gz',
+      tags: tags(missing),
+    });
+    expect(created.status).toBe(200);
+  }
+  await api('POST', '/api/2.0/mlflow/registered-models/alias', {
+    name: 'fraud-model',
+    alias: 'champion',
+    version: '1',
+  });
+});
+afterAll(async () => {
+  lake.destroy();
+  await platform.stop();
+});
+
+const expected = (orders: number, spend: number) =>
+  evaluator.predict({ rows: 1, columns: 2, values: new Float32Array([orders, spend]) })[0];
+
+describe('feature-aware scoring', () => {
+  it('scores entity keys with online features in the model order, sending missing features as missing, never zero', async () => {
+    const { status, body } = await api('POST', '/api/2.0/mlops/models/fraud-model@champion/predict', {
+      entities: { customer_id: ['c1', 'c2', 'c3'] },
+    });
+    expect(status).toBe(200);
+    expect(body.model).toEqual({ name: 'fraud-model', version: 1 });
+    expect(body.featureService).toEqual({ name: 'fraud', version: 1 });
+    expect(body.featureNames).toEqual(['customer_stats__orders', 'customer_stats__total_spend']);
+    expect(invocations.at(-1)).toBe('4,25.5\n,3\n,\n');
+    const predictions = body.predictions as {
+      entity: unknown;
+      prediction: number;
+      missingFeatures: string[];
+    }[];
+    expect(predictions.map((p) => p.missingFeatures)).toEqual([
+      [],
+      ['customer_stats__orders'],
+      ['customer_stats__orders', 'customer_stats__total_spend'],
+    ]);
+    expect(predictions[0]?.prediction).toBe(expected(4, 25.5));
+    expect(predictions[1]?.prediction).toBe(expected(Number.NaN, 3));
+    expect(predictions[1]?.prediction).not.toBe(expected(0, 3));
+    expect(predictions[2]?.prediction).toBe(expected(Number.NaN, Number.NaN));
+  });
+
+  it('scores a version given by number and rejects missing features when the version says so', async () => {
+    const byNumber = await api('POST', '/api/2.0/mlops/models/fraud-model/1/predict', {
+      entities: { customer_id: ['c1'] },
+    });
+    expect(byNumber.status).toBe(200);
+    expect(byNumber.body.model).toEqual({ name: 'fraud-model', version: 1 });
+    const strict = await api('POST', '/api/2.0/mlops/models/fraud-model/2/predict', {
+      entities: { customer_id: ['c1', 'c2'] },
+    });
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe(
+      'model fraud-model v2 rejects missing features; entity {"customer_id":"c2"} lacks customer_stats__orders',
+    );
+  });
+
+  it('answers 404 for an unknown alias and 400 for a model path without alias', async () => {
+    expect(
+      (
+        await api('POST', '/api/2.0/mlops/models/fraud-model@nope/predict', {
+          entities: { customer_id: ['c1'] },
+        })
+      ).status,
+    ).toBe(404);
+    const bare = await api('POST', '/api/2.0/mlops/models/fraud-model/predict', {
+      entities: { customer_id: ['c1'] },
+    });
+    expect(bare.status).toBe(400);
+    expect(bare.body.message).toBe("the model must be given as <name>@<alias>, got 'fraud-model'");
+  });
+
+  it('records every online prediction and commits the records to the model inference table', async () => {
+    const bucket = lake.bucket as string;
+    const listed = await lake.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'inference-buffer/fraud-model/' }),
+    );
+    expect(listed.KeyCount).toBe(2);
+    const table = openTable(lake, inferenceTableUri(bucket, 'fraud-model'));
+    const summary = await commitInferenceBuffer(
+      { s3: lake.s3, bucket, claims: new DynamoDbBatchClaims(lake.dynamodb, 'mlops_platform'), table },
+      'fraud-model',
+    );
+    expect(summary).toMatchObject({ batches: 1, records: 2, rows: 4 });
+    const { rows } = await readTable(table);
+    const c2 = rows.find((row) => row.entity_keys === '{"customer_id":"c2"}');
+    expect(c2).toMatchObject({
+      model_name: 'fraud-model',
+      model_version: 1n,
+      feature_service: 'fraud@1',
+      customer_stats__orders: null,
+      customer_stats__total_spend: 3,
+      prediction: expected(Number.NaN, 3),
+    });
+    expect(
+      rows.every((row) => typeof row.latency_ms === 'number' && typeof row.request_id === 'string'),
+    ).toBe(true);
+  });
+});
