@@ -1,6 +1,6 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRoute } from '../../../infra/local/gateway.ts';
+import { LocalEndpointStore } from '../../../infra/local/endpoint-store.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
 import { parseDefinitionFile } from '../../../layers/features/definition-file.ts';
 import {
@@ -11,6 +11,7 @@ import {
 import { materializeRows } from '../../../layers/features/materialize.ts';
 import { DynamoDbOnlineStore } from '../../../layers/features/online-store.ts';
 import { applyPlan, planDefinitions } from '../../../layers/features/plan.ts';
+import { csvCell } from '../../../layers/features/predict.ts';
 import { DynamoDbFeatureRegistryStore } from '../../../layers/features/registry-store.ts';
 import {
   type LakehouseClients,
@@ -20,40 +21,13 @@ import {
 } from '../../../layers/lakehouse/index.ts';
 import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
 import { createEvaluator, type Evaluator } from '../../../layers/xgboost/evaluator.ts';
+import { buildModelPackage } from '../../../layers/xgboost/model-package.ts';
 import { train } from '../../../layers/xgboost/trainer.ts';
 import { DEFINITIONS } from '../../layers/features/fixtures.ts';
 
 let platform: LocalPlatform;
 let lake: LakehouseClients;
 let evaluator: Evaluator;
-const invocations: string[] = [];
-
-/** SageMaker runtime's InvokeEndpoint for one endpoint, evaluating a model trained here with the kit's XGBoost evaluator. */
-function endpointRoute(): LocalRoute {
-  return {
-    kind: 'local',
-    method: 'POST',
-    path: '/endpoints/{name}/invocations',
-    handle: async (request, parameters) => {
-      if (parameters.name !== 'fraud-endpoint') {
-        return {
-          statusCode: 400,
-          headers: { 'content-type': 'application/json' },
-          body: Buffer.from('{"message":"Endpoint not found"}'),
-        };
-      }
-      const text = request.body.toString('utf8');
-      invocations.push(text);
-      const lines = text.split('\n').filter((line) => line !== '');
-      const values = new Float32Array(
-        lines.flatMap((line) => line.split(',').map((cell) => (cell === '' ? Number.NaN : Number(cell)))),
-      );
-      const predictions = evaluator.predict({ rows: lines.length, columns: 2, values });
-      const body = JSON.stringify({ predictions: Array.from(predictions, (score) => ({ score })) });
-      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(body) };
-    },
-  };
-}
 
 async function api(method: string, path: string, body: unknown) {
   const response = await fetch(`${platform.url}${path}`, {
@@ -65,7 +39,7 @@ async function api(method: string, path: string, body: unknown) {
 }
 
 beforeAll(async () => {
-  platform = await startLocalPlatform({ port: 0, localRoutes: [endpointRoute()] });
+  platform = await startLocalPlatform({ port: 0 });
   lake = lakehouseContext(platform.config);
   const documents = createDocumentClient(createDynamoDbClient(platform.config));
   const registry = new DynamoDbFeatureRegistryStore(documents, 'mlops_feature_registry');
@@ -103,7 +77,19 @@ beforeAll(async () => {
     params: { objective: 'binary:logistic', num_round: 8, max_depth: 3, eta: 0.5 },
     train: { matrix: { rows, columns: 2, values }, labels },
   });
-  evaluator = createEvaluator(trained.model);
+  // The model package served by the platform's SageMaker runtime endpoint, as `mlops endpoint create` deploys it.
+  evaluator = createEvaluator(trained.model, { containerMode: true });
+  await lake.s3.send(
+    new PutObjectCommand({
+      Bucket: 'mlops-artifacts',
+      Key: 'models/fraud/model.tar.gz',
+      Body: buildModelPackage(trained.model),
+    }),
+  );
+  await new LocalEndpointStore(documents, 'mlops_platform').create(
+    'fraud-endpoint',
+    's3://mlops-artifacts/models/fraud/model.tar.gz',
+  );
 
   await api('POST', '/api/2.0/mlflow/registered-models/create', { name: 'fraud-model' });
   const tags = (missing: string) => [
@@ -143,7 +129,6 @@ describe('feature-aware scoring', () => {
     expect(body.model).toEqual({ name: 'fraud-model', version: 1 });
     expect(body.featureService).toEqual({ name: 'fraud', version: 1 });
     expect(body.featureNames).toEqual(['customer_stats__orders', 'customer_stats__total_spend']);
-    expect(invocations.at(-1)).toBe('4,25.5\n,3\n,\n');
     const predictions = body.predictions as {
       entity: unknown;
       prediction: number;
@@ -215,5 +200,11 @@ describe('feature-aware scoring', () => {
     expect(
       rows.every((row) => typeof row.latency_ms === 'number' && typeof row.request_id === 'string'),
     ).toBe(true);
+  });
+});
+
+describe('csvCell', () => {
+  it('writes a missing value as an empty field, never as zero', () => {
+    expect([null, 0, 2.5, true, false].map((value) => csvCell(value))).toEqual(['', '0', '2.5', '1', '0']);
   });
 });
