@@ -1,7 +1,14 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryModelResolver, sageMakerInvoker } from '../../../functions/features/serving.ts';
+import { DynamoDbRegistryStore } from '../../../functions/registry/dynamodb-registry-store.ts';
 import { LocalEndpointStore } from '../../../infra/local/endpoint-store.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
+import { batchScore } from '../../../layers/features/batch-score.ts';
 import { parseDefinitionFile } from '../../../layers/features/definition-file.ts';
 import {
   commitInferenceBuffer,
@@ -14,12 +21,18 @@ import { applyPlan, planDefinitions } from '../../../layers/features/plan.ts';
 import { csvCell } from '../../../layers/features/predict.ts';
 import { DynamoDbFeatureRegistryStore } from '../../../layers/features/registry-store.ts';
 import {
+  append,
+  createTable,
   type LakehouseClients,
   lakehouseContext,
   openTable,
   readTable,
 } from '../../../layers/lakehouse/index.ts';
-import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
+import {
+  clientConfig,
+  createDocumentClient,
+  createDynamoDbClient,
+} from '../../../layers/runtime/aws-clients.ts';
 import { createEvaluator, type Evaluator } from '../../../layers/xgboost/evaluator.ts';
 import { buildModelPackage } from '../../../layers/xgboost/model-package.ts';
 import { train } from '../../../layers/xgboost/trainer.ts';
@@ -200,6 +213,89 @@ describe('feature-aware scoring', () => {
     expect(
       rows.every((row) => typeof row.latency_ms === 'number' && typeof row.request_id === 'string'),
     ).toBe(true);
+  });
+});
+
+describe('batch scoring', () => {
+  it('scores an entity file with offline point-in-time features, missing ones sent as missing', async () => {
+    const source = openTable(lake, 's3://mlops-lakehouse/tables/customer_stats');
+    await createTable(source, {
+      columns: [
+        { name: 'customer_id', type: 'string' },
+        { name: 'event_ts', type: 'timestamp' },
+        { name: 'created_ts', type: 'timestamp' },
+        { name: 'total_spend', type: 'double' },
+        { name: 'orders', type: 'long' },
+      ],
+    });
+    await append(source, [
+      {
+        customer_id: 'c1',
+        event_ts: new Date('2024-03-01T00:00:00Z'),
+        created_ts: null,
+        total_spend: 25.5,
+        orders: 4,
+      },
+      {
+        customer_id: 'c1',
+        event_ts: new Date('2024-03-05T00:00:00Z'),
+        created_ts: null,
+        total_spend: 99,
+        orders: 9,
+      },
+      {
+        customer_id: 'c2',
+        event_ts: new Date('2024-03-01T00:00:00Z'),
+        created_ts: null,
+        total_spend: 3,
+        orders: null,
+      },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-batch-score-test-'));
+    const csv = join(dir, 'entities.csv');
+    writeFileSync(
+      csv,
+      'customer_id,event_timestamp\nc1,2024-03-02T00:00:00Z\nc2,2024-03-02T00:00:00Z\nc3,2024-03-02T00:00:00Z\n',
+    );
+    const documents = createDocumentClient(createDynamoDbClient(platform.config));
+    const runtime = new SageMakerRuntimeClient(clientConfig(platform.config, 'sagemakerRuntime'));
+    const out = 's3://mlops-lakehouse/scores/fraud';
+    const result = await batchScore(
+      {
+        registry: new DynamoDbFeatureRegistryStore(documents, 'mlops_feature_registry'),
+        models: new RegistryModelResolver(new DynamoDbRegistryStore(documents, 'mlops_registry')),
+        openTable: (uri) => openTable(lake, uri),
+        invoke: sageMakerInvoker(runtime),
+      },
+      {
+        model: 'fraud-model',
+        ref: { alias: 'champion' },
+        entities: { kind: 'file', path: csv, format: 'csv' },
+        out,
+      },
+    );
+    runtime.destroy();
+    rmSync(dir, { recursive: true, force: true });
+    expect(result).toMatchObject({
+      model: { name: 'fraud-model', version: 1 },
+      featureService: { name: 'fraud', version: 1 },
+      sourceTables: [{ table: 's3://mlops-lakehouse/tables/customer_stats', version: 1 }],
+      rows: 3,
+      rowsWithMissing: 2,
+      output: { table: out, version: 1 },
+    });
+    const { rows } = await readTable(openTable(lake, out), {
+      columns: ['customer_id', 'prediction', 'model_version'],
+    });
+    const byCustomer = Object.fromEntries(rows.map((row) => [row.customer_id, row]));
+    // c1 at 2024-03-02 gets the 03-01 row, not the later 03-05 one.
+    expect(byCustomer.c1).toEqual({
+      customer_id: 'c1',
+      prediction: JSON.stringify(expected(4, 25.5)),
+      model_version: 1n,
+    });
+    expect(byCustomer.c2?.prediction).toBe(JSON.stringify(expected(Number.NaN, 3)));
+    expect(byCustomer.c3?.prediction).toBe(JSON.stringify(expected(Number.NaN, Number.NaN)));
   });
 });
 
