@@ -16,8 +16,8 @@ export type BenchSuite = () => Promise<BenchRow[]>;
 const SUITES: Record<string, () => Promise<{ run: BenchSuite }>> = {
   platform: () => import('./platform.ts'),
   tracking: () => import('./tracking.ts'),
-
   lakehouse: () => import('./lakehouse.ts'),
+  features: () => import('./features.ts'),
   monitoring: () => import('./monitoring.ts'),
   registry: () => import('./registry.ts'),
   models: () => import('./models.ts'),

@@ -4,11 +4,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { onlineFeatures } from '../../functions/features/online-features.ts';
+import { RegistryModelResolver, sageMakerInvoker } from '../../functions/features/serving.ts';
+import { DynamoDbRegistryStore } from '../../functions/registry/dynamodb-registry-store.ts';
+import { batchScore } from '../../layers/features/batch-score.ts';
 import { parseDefinitionFile } from '../../layers/features/definition-file.ts';
 import { DefinitionError } from '../../layers/features/errors.ts';
+import {
+  commitInferenceBuffer,
+  DynamoDbBatchClaims,
+  inferenceTableUri,
+} from '../../layers/features/inference-log.ts';
 import { materializeView } from '../../layers/features/materialize-view.ts';
 import { DynamoDbOnlineStore } from '../../layers/features/online-store.ts';
 import { applyPlan, formatPlan, planDefinitions } from '../../layers/features/plan.ts';
@@ -16,8 +25,12 @@ import { DynamoDbFeatureRegistryStore } from '../../layers/features/registry-sto
 import { ServiceResolver } from '../../layers/features/service-resolver.ts';
 import { buildTrainingSet, type EntitySource } from '../../layers/features/training-set.ts';
 import { type LakehouseClients, lakehouseContext, openTable } from '../../layers/lakehouse/index.ts';
-import { createDocumentClient, createDynamoDbClient } from '../../layers/runtime/aws-clients.ts';
-import { type RuntimeConfig, requireTable } from '../../layers/runtime/config.ts';
+import {
+  clientConfig,
+  createDocumentClient,
+  createDynamoDbClient,
+} from '../../layers/runtime/aws-clients.ts';
+import { type RuntimeConfig, requireBucket, requireTable } from '../../layers/runtime/config.ts';
 import { CliError } from '../cli-error.ts';
 import { cliConfig } from '../environment.ts';
 
@@ -146,6 +159,82 @@ export function registerFeatureCommands(program: Command): void {
         process.stdout.write(`${JSON.stringify(result)}\n`);
       });
     });
+
+  features
+    .command('commit-inference')
+    .description("Commit a model's buffered online predictions to its inference table (idempotent batches)")
+    .requiredOption('--model <name>', 'registered model name')
+    .option('--max-objects <n>', 'buffered requests per Delta commit', '1000')
+    .action(async (options: { model: string; maxObjects: string }) => {
+      await withLakehouse(async (_store, lake, config, documents) => {
+        const bucket = requireBucket(config, 'lakehouse');
+        const summary = await commitInferenceBuffer(
+          {
+            s3: lake.s3,
+            bucket,
+            claims: new DynamoDbBatchClaims(documents, requireTable(config, 'platform')),
+            table: openTable(lake, inferenceTableUri(bucket, options.model)),
+          },
+          options.model,
+          { maxObjects: parseVersion(options.maxObjects, '--max-objects') },
+        );
+        process.stdout.write(
+          `${JSON.stringify({ table: inferenceTableUri(bucket, options.model), ...summary })}\n`,
+        );
+      });
+    });
+
+  features
+    .command('score')
+    .description('Score an entity table with a feature-aware model, features from the offline store')
+    .requiredOption('--model <name@alias|name>', 'registered model, with an alias or with --model-version')
+    .option('--model-version <n>', 'model version (instead of an alias)')
+    .requiredOption('--entities <csv|parquet|table-uri>', 'entity rows: join keys and event time')
+    .requiredOption('--out <table-uri>', 'lakehouse table for the predictions (overwritten if it exists)')
+    .option('--timestamp-column <name>', "the entity rows' time column", 'event_timestamp')
+    .action(
+      async (options: {
+        model: string;
+        modelVersion?: string;
+        entities: string;
+        out: string;
+        timestampColumn: string;
+      }) => {
+        await withLakehouse(async (store, lake, config, documents) => {
+          const at = options.model.lastIndexOf('@');
+          const model = at > 0 ? options.model.slice(0, at) : options.model;
+          const ref = options.modelVersion
+            ? { version: parseVersion(options.modelVersion, '--model-version') }
+            : at > 0
+              ? { alias: options.model.slice(at + 1) }
+              : undefined;
+          if (!ref) throw new CliError('--model needs an alias (name@alias) or --model-version');
+          const runtime = new SageMakerRuntimeClient(clientConfig(config, 'sagemakerRuntime'));
+          try {
+            const result = await batchScore(
+              {
+                registry: store,
+                models: new RegistryModelResolver(
+                  new DynamoDbRegistryStore(documents, requireTable(config, 'registry')),
+                ),
+                openTable: (uri) => openTable(lake, uri),
+                invoke: sageMakerInvoker(runtime),
+              },
+              {
+                model,
+                ref,
+                entities: entitySource(options.entities),
+                out: options.out,
+                timestampColumn: options.timestampColumn,
+              },
+            );
+            process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          } finally {
+            runtime.destroy();
+          }
+        });
+      },
+    );
 
   features
     .command('list')

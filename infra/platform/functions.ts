@@ -34,11 +34,11 @@ export const FUNCTIONS = {
   features: {
     logicalId: 'FeaturesFunction',
     entry: 'functions/features/handler.ts',
-    description: 'Feature store: online feature lookups',
+    description: 'Feature store: online feature lookups and feature-aware scoring',
     memoryMb: 1024,
     timeoutSeconds: 29,
-    tables: { featureRegistry: 'read', onlineStore: 'read' },
-    buckets: {},
+    tables: { featureRegistry: 'read', onlineStore: 'read', registry: 'read' },
+    buckets: { lakehouse: 'readwrite' },
     routes: FEATURES_ROUTES,
   },
   tracking: {

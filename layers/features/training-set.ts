@@ -29,7 +29,7 @@ import {
 import { FeatureDataError } from './errors.ts';
 import { downloadSnapshot, type TableOpener } from './lakehouse-source.ts';
 import { quoteLiteral } from './point-in-time-sql.ts';
-import type { FeatureRegistryStore } from './registry-store.ts';
+import type { FeatureRegistryStore, StoredObject } from './registry-store.ts';
 
 export type EntitySource =
   | { readonly kind: 'file'; readonly path: string; readonly format: 'csv' | 'parquet' }
@@ -70,6 +70,77 @@ export function manifestKey(version: number): string {
   return `_mlops/training-set-${String(version).padStart(20, '0')}.json`;
 }
 
+/** What the point-in-time step read and wrote. */
+export interface PointInTimeResult {
+  readonly file: string;
+  readonly rows: number;
+  readonly columns: readonly string[];
+  readonly featureViews: TrainingSetManifest['featureViews'];
+  readonly sourceTables: TrainingSetManifest['sourceTables'];
+  readonly entities: TrainingSetManifest['entities'];
+}
+
+/**
+ * The point-in-time join of a stored feature service version over the current snapshots of its
+ * source tables, written to `<dir>/point-in-time.parquet` (shared by training sets and batch scoring).
+ */
+export async function pointInTimeParquet(
+  deps: Pick<TrainingSetDeps, 'registry' | 'openTable'>,
+  service: StoredObject<'featureService'>,
+  entitySource: EntitySource,
+  dir: string,
+  timestampColumn?: string,
+): Promise<PointInTimeResult> {
+  const byView = new Map<string, LocalViewSource>();
+  const sourceTables: { table: string; version: number }[] = [];
+  const featureViews: { name: string; version: number }[] = [];
+  for (const feature of service.spec.resolved) {
+    const id = `${feature.view}#${feature.viewVersion}`;
+    let source = byView.get(id);
+    if (!source) {
+      const view = await deps.registry.get('featureView', feature.view, feature.viewVersion);
+      const downloaded = await downloadSnapshot(
+        deps.openTable(view.spec.source.table),
+        join(dir, `view-${byView.size}`),
+      );
+      if (
+        downloaded.partitionColumns.some((column) => view.spec.joinKeys.some((key) => key.name === column))
+      ) {
+        throw new FeatureDataError(
+          `source table ${view.spec.source.table} is partitioned by a join key; partition it by a time or category column`,
+        );
+      }
+      source = {
+        spec: view.spec,
+        files: downloaded.files,
+        features: [],
+        hivePartitioned: downloaded.partitionColumns.length > 0,
+      };
+      byView.set(id, source);
+      featureViews.push({ name: view.name, version: view.version });
+      sourceTables.push({ table: view.spec.source.table, version: downloaded.version });
+    }
+    (source.features as (typeof feature)[]).push(feature);
+  }
+
+  let entityTable: LocalEntityTable;
+  let entities: TrainingSetManifest['entities'];
+  const timestamp = timestampColumn ? { timestampColumn } : {};
+  if (entitySource.kind === 'file') {
+    entityTable = { files: [entitySource.path], format: entitySource.format, ...timestamp };
+    entities = { file: entitySource.path };
+  } else {
+    const downloaded = await downloadSnapshot(deps.openTable(entitySource.uri), join(dir, 'entities'));
+    if (downloaded.files.length === 0)
+      throw new FeatureDataError(`entity table ${entitySource.uri} is empty`);
+    entityTable = { files: downloaded.files, format: 'parquet', ...timestamp };
+    entities = { table: entitySource.uri, version: downloaded.version };
+  }
+  const file = join(dir, 'point-in-time.parquet');
+  const written = await writeTrainingSetParquet(entityTable, [...byView.values()], file);
+  return { file, rows: written.rows, columns: written.columns, featureViews, sourceTables, entities };
+}
+
 /** Builds the training set and writes it with its manifest; see the module comment. */
 export async function buildTrainingSet(
   deps: TrainingSetDeps,
@@ -78,61 +149,13 @@ export async function buildTrainingSet(
   const service = await deps.registry.get('featureService', request.service, request.serviceVersion);
   const dir = mkdtempSync(join(tmpdir(), 'mlops-training-set-'));
   try {
-    const byView = new Map<string, LocalViewSource>();
-    const sourceTables: { table: string; version: number }[] = [];
-    const featureViews: { name: string; version: number }[] = [];
-    for (const feature of service.spec.resolved) {
-      const id = `${feature.view}#${feature.viewVersion}`;
-      let source = byView.get(id);
-      if (!source) {
-        const view = await deps.registry.get('featureView', feature.view, feature.viewVersion);
-        const downloaded = await downloadSnapshot(
-          deps.openTable(view.spec.source.table),
-          join(dir, `view-${byView.size}`),
-        );
-        if (
-          downloaded.partitionColumns.some((column) => view.spec.joinKeys.some((key) => key.name === column))
-        ) {
-          throw new FeatureDataError(
-            `source table ${view.spec.source.table} is partitioned by a join key; partition it by a time or category column`,
-          );
-        }
-        source = {
-          spec: view.spec,
-          files: downloaded.files,
-          features: [],
-          hivePartitioned: downloaded.partitionColumns.length > 0,
-        };
-        byView.set(id, source);
-        featureViews.push({ name: view.name, version: view.version });
-        sourceTables.push({ table: view.spec.source.table, version: downloaded.version });
-      }
-      (source.features as (typeof feature)[]).push(feature);
-    }
-
-    let entityTable: LocalEntityTable;
-    let entities: TrainingSetManifest['entities'];
-    if (request.entities.kind === 'file') {
-      entityTable = {
-        files: [request.entities.path],
-        format: request.entities.format,
-        ...(request.timestampColumn ? { timestampColumn: request.timestampColumn } : {}),
-      };
-      entities = { file: request.entities.path };
-    } else {
-      const downloaded = await downloadSnapshot(deps.openTable(request.entities.uri), join(dir, 'entities'));
-      if (downloaded.files.length === 0)
-        throw new FeatureDataError(`entity table ${request.entities.uri} is empty`);
-      entityTable = {
-        files: downloaded.files,
-        format: 'parquet',
-        ...(request.timestampColumn ? { timestampColumn: request.timestampColumn } : {}),
-      };
-      entities = { table: request.entities.uri, version: downloaded.version };
-    }
-
-    const outFile = join(dir, 'training-set.parquet');
-    const written = await writeTrainingSetParquet(entityTable, [...byView.values()], outFile);
+    const {
+      file: outFile,
+      featureViews,
+      sourceTables,
+      entities,
+      ...written
+    } = await pointInTimeParquet(deps, service, request.entities, dir, request.timestampColumn);
     const { rows, columns } = await readParquetRows(outFile);
     const out = deps.openTable(request.out);
     if (!(await tableExists(out))) {
@@ -171,7 +194,7 @@ export async function buildTrainingSet(
 }
 
 /** Reads the training-set rows back from Parquet with Delta column types for the output table. */
-async function readParquetRows(
+export async function readParquetRows(
   file: string,
 ): Promise<{ rows: Record<string, unknown>[]; columns: ColumnDefinition[] }> {
   const db = await openDuckDb();
