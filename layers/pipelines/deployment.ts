@@ -15,10 +15,12 @@
  *                delete the new config and model; no registry alias is ever moved by this pipeline
  *
  * Names: the endpoint is `mlops-<stage>-<endpoint>`, the model and config
- * `mlops-<stage>-<endpoint>-v<version>-<stamp>` (stamp = the execution's start time), so the
- * state machine's role can be limited to the kit's name prefix and a retried step reuses the same
- * names.
+ * `mlops-<stage>-<endpoint>-v<version>-<stamp>-<id>` (stamp = the execution's start time, id = a
+ * hash of the execution's name, the endpoint part shortened to fit SageMaker's 63 characters), so
+ * the state machine's role can be limited to the kit's name prefix, a retried step reuses the same
+ * names, and two runs in the same second never collide.
  */
+import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { RegistryStore } from '../../functions/registry/registry-store.ts';
 import { type LakehouseClients, openTable, readTable } from '../lakehouse/index.ts';
@@ -106,7 +108,10 @@ export async function prepareDeployment(
     );
   }
   const stamp = request.startedAt.replace(/[-:TZ.]/g, '').slice(0, 14);
-  const resourceName = `${endpointName}-v${version.version}-${stamp}`.slice(0, 63);
+  // Two deployments of one version in the same second must not collide: the execution id tells them apart.
+  const unique = createHash('sha256').update(request.executionId).digest('hex').slice(0, 6);
+  const suffix = `-v${version.version}-${stamp}-${unique}`;
+  const resourceName = `${endpointName.slice(0, 63 - suffix.length)}${suffix}`;
   const image = xgboostImageUri(deps.region);
   if (!image)
     throw new InvalidParameterError(`no built-in XGBoost image is published for region ${deps.region}`);

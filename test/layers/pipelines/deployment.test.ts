@@ -1,6 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandler as createPrepare } from '../../../functions/deployment/prepare.ts';
 import { LocalEndpointStore } from '../../../infra/local/endpoint-store.ts';
 import { localIntegrations } from '../../../infra/local/integrations.ts';
 import { runPipelineLocally } from '../../../infra/local/pipeline-runner.ts';
@@ -140,6 +141,27 @@ const entered = (record: Awaited<ReturnType<typeof run>>, state: string) =>
   record.events.some((event) => event.type === 'StateEntered' && event.state === state);
 
 describe('deployment pipeline', () => {
+  it('gives two runs of one version started in the same second different model names', async () => {
+    const prepare = createPrepare(platform.env);
+    const startedAt = '2026-11-27T02:43:01.123Z';
+    const request = {
+      model: 'churn',
+      version: 1,
+      endpoint: 'a'.repeat(37),
+      smokeTable: 's3://mlops-lakehouse/tables/customers',
+    };
+    const first = await prepare({ request, executionId: 'run-1', startedAt });
+    const second = await prepare({ request, executionId: 'run-2', startedAt });
+    expect(first.resourceName).not.toBe(second.resourceName);
+    for (const name of [first.resourceName, second.resourceName]) {
+      expect(name.length).toBeLessThanOrEqual(63);
+      expect(name).toMatch(/^mlops-local-a+-v1-20261127024301-[0-9a-f]{6}$/);
+    }
+    expect(await prepare({ request, executionId: 'run-1', startedAt })).toMatchObject({
+      resourceName: first.resourceName,
+    });
+  });
+
   it('creates the endpoint for the alias, smoke-tests it and records the deployment', async () => {
     const record = await run({
       model: 'churn',
