@@ -287,7 +287,9 @@ export class MlopsHttpApi extends Construct {
       buckets: definition.buckets,
       ...(definition.memoryMb !== undefined ? { memoryMb: definition.memoryMb } : {}),
       ...(definition.timeoutSeconds !== undefined ? { timeoutSeconds: definition.timeoutSeconds } : {}),
-      ...(definition.invokesSageMakerEndpoints ? { invokesSageMakerEndpoints: true } : {}),
+      ...(definition.invokesSageMakerEndpoints
+        ? { invokesSageMakerEndpoints: definition.invokesSageMakerEndpoints }
+        : {}),
       logRetention: retention,
     });
     return kit.function;

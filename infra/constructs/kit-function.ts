@@ -40,8 +40,11 @@ export interface KitFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** @default 90 days */
   readonly logRetention?: logs.RetentionDays;
-  /** Allow sagemaker:InvokeEndpoint on the account's endpoints in the region. @default false */
-  readonly invokesSageMakerEndpoints?: boolean;
+  /**
+   * Allow sagemaker:InvokeEndpoint: `true` on every endpoint of the account in the region, `'stage'`
+   * only on the stage's endpoints (names starting `mlops-<stage>-`). @default false
+   */
+  readonly invokesSageMakerEndpoints?: boolean | 'stage';
 }
 
 /**
@@ -111,7 +114,11 @@ export class KitFunction extends Construct {
         new iam.PolicyStatement({
           actions: ['sagemaker:InvokeEndpoint'],
           resources: [
-            Stack.of(this).formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: '*' }),
+            Stack.of(this).formatArn({
+              service: 'sagemaker',
+              resource: 'endpoint',
+              resourceName: props.invokesSageMakerEndpoints === 'stage' ? `mlops-${props.stage}-*` : '*',
+            }),
           ],
         }),
       );

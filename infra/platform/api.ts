@@ -33,8 +33,12 @@ export interface FunctionDefinition {
   readonly timeoutSeconds?: number;
   readonly tables: Readonly<Partial<Record<TableId, Access>>>;
   readonly buckets: Readonly<Partial<Record<BucketId, Access>>>;
-  /** Whether the function calls SageMaker Runtime's InvokeEndpoint on the account's endpoints. @default false */
-  readonly invokesSageMakerEndpoints?: boolean;
+  /**
+   * Which SageMaker endpoints the function may call SageMaker Runtime's InvokeEndpoint on: `true`,
+   * every endpoint of the account in the region; `'stage'`, only the stage's own (`mlops-<stage>-*`,
+   * the names the deployment pipeline gives). @default none
+   */
+  readonly invokesSageMakerEndpoints?: boolean | 'stage';
   readonly routes: readonly RouteDefinition[];
 }
 

@@ -39,6 +39,8 @@ export const FUNCTIONS = {
     timeoutSeconds: 29,
     tables: { featureRegistry: 'read', onlineStore: 'read', registry: 'read' },
     buckets: { lakehouse: 'readwrite' },
+    // Feature-aware scoring calls the endpoints the deployment pipeline names mlops-<stage>-*.
+    invokesSageMakerEndpoints: 'stage',
     routes: FEATURES_ROUTES,
   },
   tracking: {

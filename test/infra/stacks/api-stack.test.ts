@@ -105,6 +105,29 @@ describe('ApiStack', () => {
     expect(JSON.stringify(artifactsPolicy)).not.toContain('dynamodb:');
   });
 
+  it("lets the features function invoke only the stage's SageMaker endpoints (mlops-<stage>-*)", () => {
+    const statementsOf = (roleFragment: string) =>
+      ofType('AWS::IAM::Policy')
+        .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleFragment))
+        .flatMap(
+          (policy) =>
+            (policy.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] })
+              .Statement,
+        );
+    const invoke = statementsOf('FeaturesFunctionRole').filter(
+      (s) => s.Action === 'sagemaker:InvokeEndpoint',
+    );
+    expect(invoke).toHaveLength(1);
+    const resource = JSON.stringify(invoke[0]?.Resource);
+    expect(resource).toContain(':endpoint/mlops-dev-*');
+    expect(resource).not.toContain(':endpoint/*');
+    // The scoring function serves endpoints of any name (`mlops endpoint create churn`).
+    const scoring = statementsOf('ScoringFunctionRole').filter(
+      (s) => s.Action === 'sagemaker:InvokeEndpoint',
+    );
+    expect(JSON.stringify(scoring[0]?.Resource)).toContain(':endpoint/*');
+  });
+
   it('lets only the registry put events, on the default bus and as mlops.registry', () => {
     const statements = ofType('AWS::IAM::Policy').flatMap(
       (policy) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
