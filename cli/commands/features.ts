@@ -141,7 +141,10 @@ export function registerFeatureCommands(program: Command): void {
     .description('Write the latest feature values of a view to the online store (incremental by default)')
     .requiredOption('--view <name>', 'feature view')
     .option('--view-version <n>', 'feature view version (default: latest)')
-    .option('--full', 'read the whole current snapshot instead of the commits since the last run')
+    .option(
+      '--full',
+      'make every online item of the view equal to the current snapshot (reads the whole table and scans the online store)',
+    )
     .action(async (options: { view: string; viewVersion?: string; full?: boolean }) => {
       await withLakehouse(async (store, lake, config, documents) => {
         const result = await materializeView(

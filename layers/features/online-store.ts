@@ -14,12 +14,23 @@
  *   (eventTime, createdTime) being older or equal, evaluated atomically by DynamoDB, so concurrent
  *   materializations and late-arriving rows can only move an item forward in time. A row that
  *   loses is reported as `stale`, not as an error.
+ * - `replaceLatest` and `deleteLatest` correct an item after source rows were deleted: the item
+ *   becomes the given row (even an older one) or disappears, but only while the stored item comes
+ *   from the same or an earlier source table version (`tableVersion`), so a correction computed
+ *   from an older snapshot never undoes what a newer one wrote.
+ * - `listEntityKeys` yields every entity key holding an item of a view version (a full scan).
  * - `read` returns, for each requested key, the stored item or nothing. It does not judge TTL;
  *   expiry is decided at read time by the caller with its own clock (`online-read.ts`), since
  *   DynamoDB's TTL deletion lags by up to days and dynalite has none.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  paginateScan,
+} from '@aws-sdk/lib-dynamodb';
 
 export type FeatureValue = string | number | boolean | null;
 
@@ -53,6 +64,11 @@ export interface ReadResult {
 export interface OnlineStore {
   /** Writes one item if it is newer than what is stored; resolves to whether it was written. */
   writeLatest(item: OnlineItem): Promise<'written' | 'stale'>;
+  /** Writes the item unless the stored one comes from a later table version than `item.tableVersion`. */
+  replaceLatest(item: OnlineItem): Promise<'written' | 'stale'>;
+  /** Deletes the item unless the stored one comes from a later table version than `tableVersion`. */
+  deleteLatest(key: OnlineKey, tableVersion: number): Promise<'deleted' | 'absent' | 'stale'>;
+  listEntityKeys(view: string, viewVersion: number): AsyncIterable<string>;
   read(keys: readonly OnlineKey[]): Promise<ReadResult>;
 }
 
@@ -102,6 +118,56 @@ export class DynamoDbOnlineStore implements OnlineStore {
   }
 
   async writeLatest(item: OnlineItem): Promise<'written' | 'stale'> {
+    // Equal (eventTime, createdTime) rewrites the same row: re-materialization is idempotent.
+    return this.#put(
+      item,
+      'attribute_not_exists(pk) OR eventTime < :event OR (eventTime = :event AND createdTime <= :created)',
+      { ':event': item.eventTime, ':created': item.createdTime },
+    );
+  }
+
+  async replaceLatest(item: OnlineItem): Promise<'written' | 'stale'> {
+    return this.#put(item, 'attribute_not_exists(pk) OR tableVersion <= :version', {
+      ':version': item.tableVersion,
+    });
+  }
+
+  async deleteLatest(key: OnlineKey, tableVersion: number): Promise<'deleted' | 'absent' | 'stale'> {
+    try {
+      const result = await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: key.entityKey, sk: sortKeyOf(key.view, key.viewVersion) },
+          ConditionExpression: 'attribute_not_exists(pk) OR tableVersion <= :version',
+          ExpressionAttributeValues: { ':version': tableVersion },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return result.Attributes ? 'deleted' : 'absent';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'stale';
+      throw error;
+    }
+  }
+
+  async *listEntityKeys(view: string, viewVersion: number): AsyncIterable<string> {
+    const pages = paginateScan(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        FilterExpression: 'sk = :sk',
+        ExpressionAttributeValues: { ':sk': sortKeyOf(view, viewVersion) },
+        ProjectionExpression: 'pk',
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) yield String(item.pk);
+  }
+
+  async #put(
+    item: OnlineItem,
+    condition: string,
+    values: Record<string, number>,
+  ): Promise<'written' | 'stale'> {
     try {
       await this.client.send(
         new PutCommand({
@@ -116,10 +182,8 @@ export class DynamoDbOnlineStore implements OnlineStore {
             writtenAt: Date.now(),
             ...(item.expiresAt === undefined ? {} : { expiresAt: item.expiresAt }),
           },
-          // Equal (eventTime, createdTime) rewrites the same row: re-materialization is idempotent.
-          ConditionExpression:
-            'attribute_not_exists(pk) OR eventTime < :event OR (eventTime = :event AND createdTime <= :created)',
-          ExpressionAttributeValues: { ':event': item.eventTime, ':created': item.createdTime },
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
         }),
       );
       return 'written';

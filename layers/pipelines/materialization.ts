@@ -8,7 +8,8 @@
  *                 written.
  *   materialize:  `materializeView` of the feature store for one view version: the rows the Delta
  *                 log added since the last materialized table version (the whole snapshot the
- *                 first time), written with the online store's conditional writes.
+ *                 first time), written with the online store's conditional writes; entities that
+ *                 lost rows to a delete, overwrite or merge are corrected from the snapshot.
  *
  * Retrying either step is safe: planning only reads, and a materialization retried (or two racing)
  * leaves every online item at the newest row seen and the recorded table version never goes back.
@@ -51,8 +52,10 @@ export interface ViewMaterialized {
   /** The source table version the online store now holds. */
   readonly tableVersion: number;
   readonly rowsRead: number;
-  /** Online items written (entities whose stored value was older). */
+  /** Online items written (entities whose stored value was older, or whose latest row was deleted). */
   readonly rowsWritten: number;
+  /** Online items deleted: every source row of the entity was deleted. */
+  readonly deleted: number;
   readonly stale: number;
 }
 
@@ -107,6 +110,7 @@ export async function materializePlannedView(
     tableVersion: result.toTableVersion,
     rowsRead: result.rowsRead,
     rowsWritten: result.written,
+    deleted: result.deleted,
     stale: result.stale,
   };
 }

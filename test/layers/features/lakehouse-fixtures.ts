@@ -2,7 +2,20 @@
 
 import type { FeatureType } from '../../../layers/features/definitions.ts';
 import type { FeatureRegistryStore, StoredObject } from '../../../layers/features/registry-store.ts';
-import { append, createTable, type LakehouseContext, openTable } from '../../../layers/lakehouse/index.ts';
+import type { Action } from '../../../layers/lakehouse/actions.ts';
+import { writeDataFiles } from '../../../layers/lakehouse/data-files.ts';
+import {
+  append,
+  createTable,
+  type LakehouseContext,
+  loadSnapshot,
+  openTable,
+  planScan,
+  type Row,
+  scanPlanBatches,
+  type TableHandle,
+} from '../../../layers/lakehouse/index.ts';
+import { commit } from '../../../layers/lakehouse/transaction.ts';
 import type { GeneratedData } from './pit-data.ts';
 
 const DELTA: Record<FeatureType | 'int64key' | 'stringkey', string> = {
@@ -66,4 +79,38 @@ export async function loadGeneratedData(
     updatedAt: now,
   });
   return { tables, service: 'generated' };
+}
+
+/**
+ * Deletes the rows matching `where` as Delta writers without deletion vectors do (copy-on-write):
+ * one commit that removes every file holding a matching row and adds a file with its other rows.
+ */
+export async function deleteRows(table: TableHandle, where: (row: Row) => boolean): Promise<number> {
+  const snapshot = await loadSnapshot(table);
+  const plan = await planScan(table, { snapshot });
+  const removes: Action[] = [];
+  const adds: Action[] = [];
+  for (const file of snapshot.files) {
+    const rows: Row[] = [];
+    for await (const batch of scanPlanBatches(table, { ...plan, files: [file] })) rows.push(...batch);
+    const kept = rows.filter((row) => !where(row));
+    if (kept.length === rows.length) continue;
+    removes.push({ remove: { path: file.path, deletionTimestamp: Date.now(), dataChange: true } });
+    if (kept.length > 0) {
+      const written = await writeDataFiles(
+        table.objects,
+        snapshot.schema,
+        snapshot.metadata.partitionColumns,
+        kept,
+      );
+      adds.push(...written.map((add) => ({ add })));
+    }
+  }
+  const result = await commit(table, {
+    readVersion: snapshot.version,
+    actions: [...removes, ...adds],
+    operation: 'DELETE',
+    isBlindAppend: false,
+  });
+  return result.version;
 }
