@@ -8,13 +8,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { placeholdersOf } from '../local/asl.ts';
 import { BUCKETS } from '../platform/buckets.ts';
-import type { PipelineDefinition } from '../platform/pipelines.ts';
+import { type PipelineDefinition, pipelineStateMachineName } from '../platform/pipelines.ts';
 import { KitFunction, type PlatformData } from './kit-function.ts';
 
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface PipelineProps {
-  /** Pipeline name, used in descriptions. */
+  /** Pipeline name (a key of PIPELINES): the state machine is named `mlops-<stage>-<name>`. */
   readonly name: string;
   readonly definition: PipelineDefinition;
   readonly stage: string;
@@ -32,8 +32,9 @@ export interface PipelineProps {
 }
 
 /**
- * One pipeline: its task functions (KitFunction each) and the state machine loaded from its ASL
- * file with `definitionSubstitutions`, logging ALL events with execution data, X-Ray tracing on, and
+ * One pipeline: its task functions (KitFunction each) and the state machine named
+ * `mlops-<stage>-<name>` (`pipelineStateMachineName`), loaded from its ASL file with
+ * `definitionSubstitutions`, logging ALL events with execution data, X-Ray tracing on, and
  * a role that may invoke exactly its own task functions plus the integrations it declares.
  */
 export class Pipeline extends Construct {
@@ -85,6 +86,8 @@ export class Pipeline extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      // A fixed name, so that IAM policies in other stacks (the promotion role) can name it.
+      stateMachineName: pipelineStateMachineName(props.stage, props.name),
       comment: props.definition.description,
       definitionBody: sfn.DefinitionBody.fromFile(file),
       definitionSubstitutions: substitutions,

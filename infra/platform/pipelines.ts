@@ -42,6 +42,42 @@ export interface PipelineDefinition {
 
 export type { Access };
 
+const STATE_MACHINE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+/**
+ * The physical name of a pipeline's state machine in a stage: `mlops-<stage>-<pipeline>`. The one
+ * definition of it: the Pipeline construct names the state machine with it, the promotion role's
+ * policy allows starting exactly that name, and the promotion job and the local Step Functions
+ * stand-in find the state machine by it.
+ */
+export function pipelineStateMachineName(stage: string, pipeline: string): string {
+  const name = `mlops-${stage}-${pipeline}`;
+  if (!STATE_MACHINE_NAME.test(name)) {
+    throw new Error(
+      `state machine name ${name} must be 1-80 letters, digits, "-" or "_" (stage "${stage}", pipeline "${pipeline}")`,
+    );
+  }
+  return name;
+}
+
+/** Where a pipeline's state machine is: its ARN in one account and region. */
+export function pipelineStateMachineArn(options: {
+  readonly stage: string;
+  readonly pipeline: string;
+  readonly account: string;
+  readonly region: string;
+  /** @default 'aws' */
+  readonly partition?: string;
+}): string {
+  const name = pipelineStateMachineName(options.stage, options.pipeline);
+  return `arn:${options.partition ?? 'aws'}:states:${options.region}:${options.account}:stateMachine:${name}`;
+}
+
+/** The pipeline a state machine name belongs to in a stage, or undefined when it is none of the kit's. */
+export function pipelineOfStateMachine(stage: string, stateMachineName: string): string | undefined {
+  return Object.keys(PIPELINES).find((name) => pipelineStateMachineName(stage, name) === stateMachineName);
+}
+
 /** Every pipeline of the kit, by name (`mlops pipeline run <name>`). */
 export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {
   monitoring: {

@@ -12,6 +12,7 @@ import {
   githubSubject,
 } from '../constructs/github-oidc.ts';
 import { PromotionRole, type PromotionSource } from '../constructs/promotion-role.ts';
+import { pipelineStateMachineName } from '../platform/pipelines.ts';
 
 /** Physical name of a stage's deploy role (workflows name it through `AWS_DEPLOY_ROLE_ARN`). */
 export function deployRoleName(stage: string): string {
@@ -21,11 +22,6 @@ export function deployRoleName(stage: string): string {
 /** Physical name of a stage's promotion role; a source stage's policies name it from another account. */
 export function promotionRoleName(stage: string): string {
   return `mlops-${stage}-github-promotion`;
-}
-
-/** Name of a stage's deployment state machine, which a promotion starts. */
-export function deploymentStateMachineName(stage: string): string {
-  return `mlops-${stage}-deployment`;
 }
 
 /** Prefix of a stage's model endpoint names. */
@@ -124,7 +120,7 @@ export class GitHubOidcStack extends Stack {
         ...(props.promotion.target
           ? {
               deployment: {
-                stateMachineName: deploymentStateMachineName(props.stage),
+                stateMachineName: pipelineStateMachineName(props.stage, 'deployment'),
                 endpointNamePrefix: endpointNamePrefix(props.stage),
               },
             }

@@ -1,3 +1,4 @@
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../../cdk.json' with { type: 'json' };
@@ -11,6 +12,7 @@ const SUB = 'token.actions.githubusercontent.com:sub';
 
 type Stage = keyof typeof ACCOUNTS;
 const templates = {} as Record<Stage, Template>;
+let pipelinesProd: Stack;
 
 // biome-ignore lint/suspicious/noExplicitAny: template JSON, asserted field by field
 type Json = any;
@@ -39,6 +41,7 @@ beforeAll(() => {
   for (const stage of Object.keys(ACCOUNTS) as Stage[]) {
     templates[stage] = Template.fromStack(stages[stage]!.github!);
   }
+  pipelinesProd = stages.prod!.pipelines;
 });
 
 describe('GitHubOidcStack', () => {
@@ -124,6 +127,11 @@ describe('GitHubOidcStack', () => {
     expect(bySid.StartDeployment.Resource).toEqual(
       arn(':states:eu-west-1:333333333333:stateMachine:mlops-prod-deployment'),
     );
+    // The name the policy allows is the name the pipelines stack gives the deployment state machine.
+    const machine = Template.fromStack(pipelinesProd).findResources('AWS::StepFunctions::StateMachine', {
+      Properties: { StateMachineName: 'mlops-prod-deployment' },
+    });
+    expect(Object.keys(machine)).toEqual(['DeploymentPipeline']);
     expect(bySid.SmokeTestEndpoints.Resource).toEqual(
       arn(':sagemaker:eu-west-1:333333333333:endpoint/mlops-prod-*'),
     );

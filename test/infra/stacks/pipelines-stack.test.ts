@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../../cdk.json' with { type: 'json' };
 import { buildApp } from '../../../infra/build-app.ts';
+import { PIPELINES, pipelineStateMachineName } from '../../../infra/platform/pipelines.ts';
 
 const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -19,6 +20,28 @@ describe('PipelinesStack', () => {
 
   const logicalIdOf = (type: string, match: (props: Record<string, unknown>) => boolean) =>
     Object.entries(resources).find(([, r]) => r.Type === type && match(r.Properties))?.[0];
+
+  it('names every state machine mlops-<stage>-<pipeline> under its stable logical ID', () => {
+    const machines = Object.fromEntries(
+      Object.entries(resources)
+        .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
+        .map(([id, r]) => [id, r.Properties.StateMachineName]),
+    );
+    expect(machines).toEqual(
+      Object.fromEntries(
+        Object.entries(PIPELINES).map(([name, definition]) => [definition.logicalId, `mlops-dev-${name}`]),
+      ),
+    );
+    expect(machines.DeploymentPipeline).toBe('mlops-dev-deployment');
+  });
+
+  it('refuses a state machine name Step Functions would refuse', () => {
+    expect(pipelineStateMachineName('prod', 'batch-inference')).toBe('mlops-prod-batch-inference');
+    expect(() => pipelineStateMachineName('prod', 'x'.repeat(70))).toThrow(
+      /^state machine name mlops-prod-x+ must be 1-80 letters, digits, "-" or "_" \(stage "prod", pipeline "x+"\)$/,
+    );
+    expect(() => pipelineStateMachineName('prod', 'a b')).toThrow('must be 1-80 letters');
+  });
 
   it('schedules the materialization pipeline daily with a role that may only start it', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
