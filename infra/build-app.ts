@@ -94,6 +94,7 @@ export function buildApp(props: AppProps = {}): BuiltApp {
         artifactsBucket: data.artifactsBucket,
         artifactsKey: data.key,
         ...(plan[name]?.promotion ? { promotion: plan[name].promotion } : {}),
+        ...(plan[name]?.dispatch ? { dispatch: plan[name].dispatch } : {}),
       });
     }
   }

@@ -9,6 +9,7 @@ export const DeploymentRequestSchema = z
     endpoint: z.string().min(1).optional(),
     smokeTable: z.string().startsWith('s3://').optional(),
     smokeRows: z.number().int().min(1).max(100).optional(),
+    endpointType: z.enum(['serverless', 'instance']).optional(),
     instanceType: z.string().startsWith('ml.').optional(),
     instanceCount: z.number().int().min(1).max(20).optional(),
     memorySizeInMb: z.number().int().optional(),

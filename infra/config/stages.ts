@@ -43,7 +43,29 @@ export const StageSchema = z.object({
    * Where this stage's model versions are promoted from. The source stage's artifact bucket and key
    * then let this stage's promotion role (and nothing else) read the source's approved artifacts.
    */
-  promotion: z.object({ from: z.string().regex(STAGE_NAME, 'promotion.from must name a stage') }).optional(),
+  promotion: z
+    .object({
+      from: z.string().regex(STAGE_NAME, 'promotion.from must name a stage'),
+      /**
+       * Start the promote-model workflow when the source stage's registry moves one of `aliases`
+       * (an EventBridge rule and API destination in the source stage's GitHub stack). Off unless
+       * set: it needs a GitHub token in the source account's Secrets Manager.
+       */
+      dispatch: z
+        .object({
+          /** Secret in the source stage's account whose value is `Bearer <GitHub token>`. */
+          tokenSecretName: z
+            .string()
+            .regex(/^[\w/+=.@-]{1,512}$/, 'tokenSecretName must be a Secrets Manager secret name'),
+          /** Aliases of the source registry whose moves start a promotion. */
+          aliases: z
+            .array(z.string().regex(/^[A-Za-z][\w-]{0,127}$/, 'aliases must be registry alias names'))
+            .min(1)
+            .default(['champion']),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 
 export type StageSettings = z.infer<typeof StageSchema>;

@@ -37,6 +37,7 @@ export function localEnv(ports: LocalPorts, host = '127.0.0.1'): Record<string, 
     AWS_ENDPOINT_URL_S3: `http://${host}:${ports.s3}`,
     AWS_ENDPOINT_URL_DYNAMODB: `http://${host}:${ports.dynamodb}`,
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: gateway,
+    AWS_ENDPOINT_URL_SFN: gateway,
     MLOPS_API_URL: gateway,
     MLFLOW_TRACKING_URI: gateway,
   };

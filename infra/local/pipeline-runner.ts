@@ -41,6 +41,8 @@ export interface LocalRunOptions {
   readonly taskHandlers?: Readonly<Record<string, TaskHandler>>;
   /** Called for each event as it happens. */
   readonly onEvent?: (event: ExecutionEvent) => void;
+  /** The execution's name (`$$.Execution.Name`), as StartExecution's `name`. @default a random UUID */
+  readonly executionName?: string;
   /** Makes every Wait state and every retry interval instant. @default true */
   readonly skipWaits?: boolean;
 }
@@ -85,7 +87,7 @@ export async function runPipelineLocally(options: LocalRunOptions): Promise<Exec
   const machine = new StateMachine(definition as never, {
     validationOptions: { checkArn: false, checkPaths: true },
   });
-  const executionId = randomUUID();
+  const executionId = options.executionName ?? randomUUID();
   const started = Date.now();
   const skipWaits = options.skipWaits ?? true;
   const waitStates = allStates(definition).filter(([, state]) => state.Type === 'Wait');

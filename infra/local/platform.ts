@@ -3,6 +3,7 @@
  * buckets of the CDK data stack and every function of the HTTP API.
  *
  *   client ──HTTP──▶ gateway :port ──payload v2 event──▶ functions/<f>/handler.ts (createHandler(env))
+ *                      │ also SageMaker Runtime (/endpoints/…) and Step Functions (POST /, the kit's pipelines)
  *                                                             │ AWS SDK v3
  *                               dynalite :port+1 ◀────────────┤
  *                               fauxqs   :port+2 ◀────────────┘
@@ -26,6 +27,7 @@ import { ensureTables, startLocalDynamoDb } from './local-dynamodb.ts';
 import { DEFAULT_PORT, defaultPorts, localEnv } from './local-env.ts';
 import { ensureBuckets, startLocalS3 } from './local-s3.ts';
 import { sageMakerRuntimeRoute } from './sagemaker-runtime.ts';
+import { stepFunctionsRoute } from './step-functions-api.ts';
 
 export interface LocalPlatformOptions {
   /** Where state is kept; in memory when undefined. */
@@ -92,7 +94,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const handlers = new Map<string, HttpHandler>();
     const runtimeRoute = sageMakerRuntimeRoute(() => env);
     stops.push(async () => runtimeRoute.close());
-    const routes: GatewayRoute[] = [...(options.localRoutes ?? []), healthRoute(() => env), runtimeRoute];
+    const routes: GatewayRoute[] = [
+      ...(options.localRoutes ?? []),
+      healthRoute(() => env),
+      runtimeRoute,
+      stepFunctionsRoute(() => env),
+    ];
     for (const [id, fn] of Object.entries(FUNCTIONS)) {
       const lazy: HttpHandler = async (event, context) => {
         let handler = handlers.get(id);

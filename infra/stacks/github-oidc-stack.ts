@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { GitHubDispatch } from '../constructs/github-dispatch.ts';
 import {
   GITHUB_OIDC_HOST,
   GitHubOidc,
@@ -13,6 +14,7 @@ import {
 } from '../constructs/github-oidc.ts';
 import { PromotionRole, type PromotionSource } from '../constructs/promotion-role.ts';
 import { pipelineStateMachineName } from '../platform/pipelines.ts';
+import type { PromotionDispatch } from './promotion-plan.ts';
 
 /** Physical name of a stage's deploy role (workflows name it through `AWS_DEPLOY_ROLE_ARN`). */
 export function deployRoleName(stage: string): string {
@@ -52,6 +54,12 @@ export interface GitHubOidcStackProps extends StackProps {
   readonly artifactsKey: IKey;
   /** @default the stage takes no part in model promotion: no promotion role */
   readonly promotion?: StagePromotion;
+  /**
+   * Send the promote-model workflow a `repository_dispatch` when this stage's registry moves one
+   * of these aliases (see GitHubDispatch).
+   * @default no dispatch: promotions start by hand
+   */
+  readonly dispatch?: PromotionDispatch;
 }
 
 /**
@@ -133,6 +141,13 @@ export class GitHubOidcStack extends Stack {
         description: props.promotion.target
           ? `AWS_PROMOTION_ROLE_ARN of the GitHub environment ${props.environment}`
           : `SOURCE_PROMOTION_ROLE_ARN of the GitHub environments ${props.promotion.environments.join(', ')}`,
+      });
+    }
+    if (props.dispatch) {
+      new GitHubDispatch(this, 'PromotionDispatch', {
+        repository: props.repository,
+        tokenSecretName: props.dispatch.tokenSecretName,
+        aliases: props.dispatch.aliases,
       });
     }
   }

@@ -14,6 +14,14 @@ export interface StagePlan {
   readonly promotion?: StagePromotion;
   /** Promotion roles of other stages that may read this stage's approved artifacts. */
   readonly readers: readonly ArtifactReader[];
+  /** Alias moves in this stage's registry that start the promote-model workflow. @default none */
+  readonly dispatch?: PromotionDispatch;
+}
+
+/** What starts the promote-model workflow from a source stage (a target's `promotion.dispatch`). */
+export interface PromotionDispatch {
+  readonly tokenSecretName: string;
+  readonly aliases: readonly string[];
 }
 
 /**
@@ -51,8 +59,22 @@ export function promotionPlan(stages: Stages): Record<string, StagePlan> {
                 }
               : {}),
           };
+    const dispatches = targets.flatMap(([, target]) =>
+      target.promotion?.dispatch ? [target.promotion.dispatch] : [],
+    );
+    if (new Set(dispatches.map((dispatch) => dispatch.tokenSecretName)).size > 1) {
+      throw new Error(`the stages promoted from ${name} name different dispatch token secrets`);
+    }
     plan[name] = {
       createsOidcProvider,
+      ...(dispatches[0]
+        ? {
+            dispatch: {
+              tokenSecretName: dispatches[0].tokenSecretName,
+              aliases: [...new Set(dispatches.flatMap((dispatch) => dispatch.aliases))],
+            },
+          }
+        : {}),
       ...(promotion ? { promotion } : {}),
       readers: targets.map(([targetName]) => ({
         account: stages[targetName]!.account,

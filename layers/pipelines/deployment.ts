@@ -40,6 +40,12 @@ export interface DeploymentRequest {
   readonly smokeTable?: string;
   /** @default 5 */
   readonly smokeRows?: number;
+  /**
+   * Serverless (nothing runs when idle) or instance-backed. An instance endpoint needs
+   * `instanceType` and `rollbackAlarms`; a serverless one takes no `instanceType`.
+   * @default 'instance' when `instanceType` is given, otherwise 'serverless'
+   */
+  readonly endpointType?: 'serverless' | 'instance';
   /** A real-time endpoint on this instance type instead of serverless. */
   readonly instanceType?: string;
   /** @default 1 */
@@ -116,7 +122,17 @@ export async function prepareDeployment(
   if (!image)
     throw new InvalidParameterError(`no built-in XGBoost image is published for region ${deps.region}`);
 
-  const serverless = request.instanceType === undefined;
+  const endpointType =
+    request.endpointType ?? (request.instanceType === undefined ? 'serverless' : 'instance');
+  if (endpointType === 'instance' && request.instanceType === undefined) {
+    throw new InvalidParameterError('an instance endpoint needs instanceType, e.g. ml.m5.large');
+  }
+  if (endpointType === 'serverless' && request.instanceType !== undefined) {
+    throw new InvalidParameterError(
+      `a serverless endpoint takes no instanceType, got ${request.instanceType}; ask for endpointType instance`,
+    );
+  }
+  const serverless = endpointType === 'serverless';
   const variant = serverless
     ? {
         VariantName: VARIANT_NAME,

@@ -1,11 +1,13 @@
 /**
  * Finding and loading a registered model's package: resolve `name@alias` or `name/version` in the
  * registry, then read the `model.tar.gz` its `source` points at (an `s3://` URI of the package, or
- * of the folder holding `model.tar.gz`, or an `mlflow-artifacts:/` path in the artifacts bucket).
+ * of the folder holding `model.tar.gz`, or an `mlflow-artifacts:/` path, which the artifacts bucket
+ * keeps under the tracking proxy's `mlflow-artifacts/` prefix).
  */
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import type { RegistryStore } from '../../functions/registry/registry-store.ts';
 import type { ModelVersion } from '../../functions/registry/registry-types.ts';
+import { artifactKeyOf } from '../../functions/tracking/artifact-repository.ts';
 import { InvalidParameterError, NotFoundError } from '../runtime/errors.ts';
 import { type ModelPackage, readModelPackage } from '../xgboost/model-package.ts';
 
@@ -44,10 +46,11 @@ export async function resolveModelVersion(
 export function packageLocation(source: string, artifactsBucket: string): { bucket: string; key: string } {
   const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(source);
   const artifacts = /^mlflow-artifacts:\/+(.+)$/.exec(source);
+  // The tracking server's artifact proxy keeps `mlflow-artifacts:/<path>` under its root prefix.
   const [bucket, path] = s3
     ? [s3[1] as string, s3[2] as string]
     : artifacts
-      ? [artifactsBucket, artifacts[1] as string]
+      ? [artifactsBucket, artifactKeyOf(source)]
       : [];
   if (!bucket || !path)
     throw new InvalidParameterError(`model source ${source} is not an s3:// or mlflow-artifacts:/ URI`);

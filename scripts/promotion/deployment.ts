@@ -5,9 +5,42 @@
  */
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 
-export interface DeploymentRequest {
+/** How the target serves the model: the stage's `endpointType`, or the workflow's choice. */
+export type EndpointType = 'serverless' | 'instance';
+
+/** What the promotion asks of the deployment besides the version (the stage's endpoint settings). */
+export interface DeploymentOptions {
+  readonly endpointType: EndpointType;
+  /** Instance endpoints only. */
+  readonly instanceType?: string;
+  /** Instance endpoints only. @default the pipeline's (1) */
+  readonly instanceCount?: number;
+  /** Instance endpoints only: the CloudWatch alarms that roll a blue/green update back. */
+  readonly rollbackAlarms?: readonly string[];
+  /** Lakehouse table of the target stage the pipeline's smoke-test rows come from. @default the version's training set */
+  readonly smokeTable?: string;
+}
+
+export interface DeploymentRequest extends Partial<DeploymentOptions> {
   readonly model: string;
   readonly version: string;
+}
+
+/** The deployment pipeline's input (`functions/deployment/schemas.ts`) for a request. */
+export function deploymentInput(request: DeploymentRequest): Record<string, unknown> {
+  return {
+    model: request.model,
+    version: request.version,
+    ...(request.endpointType ? { endpointType: request.endpointType } : {}),
+    ...(request.endpointType === 'instance'
+      ? {
+          ...(request.instanceType ? { instanceType: request.instanceType } : {}),
+          ...(request.instanceCount ? { instanceCount: request.instanceCount } : {}),
+          ...(request.rollbackAlarms ? { rollbackAlarms: [...request.rollbackAlarms] } : {}),
+        }
+      : {}),
+    ...(request.smokeTable ? { smokeTable: request.smokeTable } : {}),
+  };
 }
 
 export interface DeploymentOutcome {
@@ -58,7 +91,7 @@ export function stepFunctionsDeployment(options: StepFunctionsDeploymentOptions)
         new StartExecutionCommand({
           stateMachineArn: options.stateMachineArn,
           name,
-          input: JSON.stringify({ model: request.model, version: request.version }),
+          input: JSON.stringify(deploymentInput(request)),
         }),
       );
       const executionArn = started.executionArn!;

@@ -14,7 +14,7 @@
  * (or removes it, if there was none). A re-run is safe: `mlops promote` is idempotent, so a second
  * run finds the same target version and deploys it again.
  */
-import type { DeploymentOutcome, DeploymentPipeline } from './deployment.ts';
+import type { DeploymentOptions, DeploymentOutcome, DeploymentPipeline } from './deployment.ts';
 import type { ModelVersionInfo, RegistryApi } from './registry-api.ts';
 import type { SmokeResult, SmokeTest } from './smoke-test.ts';
 
@@ -27,6 +27,8 @@ export interface PromotionRequest {
   readonly endpointName?: string;
   /** CSV rows for the smoke test. */
   readonly smokeRows: string;
+  /** How the target deploys the version (endpoint type and its settings). @default the pipeline's defaults */
+  readonly deployment?: DeploymentOptions;
 }
 
 /** Copies the version into the target registry (what `mlops promote` does) and names the new version. */
@@ -136,7 +138,11 @@ export async function runPromotion(
     log(`verified ${verified.files} files (${verified.bytes} bytes) identical in source and target`);
 
     step = 'deploy';
-    const outcome = await deps.deployment.run({ model: request.model, version: copied.targetVersion });
+    const outcome = await deps.deployment.run({
+      ...request.deployment,
+      model: request.model,
+      version: copied.targetVersion,
+    });
     const link = deps.deployment.link(outcome.executionArn);
     report = { ...report, deployment: { ...outcome, link }, links: { ...report.links, deployment: link } };
     if (outcome.status !== 'SUCCEEDED') {

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { githubEnvironmentOf, parseStages } from '../../infra/config/stages.ts';
+import { MODEL_APPROVED_EVENT_TYPE } from '../../infra/constructs/github-dispatch.ts';
 import { PromotionEnvSchema } from '../../scripts/promote-model.ts';
 
 const DIR = new URL('../../.github/workflows/', import.meta.url).pathname;
@@ -188,7 +189,44 @@ describe('promote-model.yml', () => {
     expect(promote().on.workflow_dispatch).toMatchObject({
       inputs: { model: { required: true, type: 'string' }, version: { required: true, type: 'string' } },
     });
-    expect(promote().on.repository_dispatch).toEqual({ types: ['model-approved'] });
+    // The type the staging stack's EventBridge rule sends (GitHubDispatch).
+    expect(promote().on.repository_dispatch).toEqual({ types: [MODEL_APPROVED_EVENT_TYPE] });
+    expect(MODEL_APPROVED_EVENT_TYPE).toBe('model-approved');
+  });
+
+  it('deploys to the target stage of cdk.json in the account whose promotion role it assumed', () => {
+    const target = Object.entries(STAGES).find(([, stage]) => stage.promotion)!;
+    const job = promote().jobs.promote!;
+    const env = job.steps!.at(-1)!.env!;
+    expect(env.MLOPS_TARGET_STAGE).toBe(target[0]);
+    const targetRole = job.steps!.filter((step) =>
+      step.uses?.startsWith('aws-actions/configure-aws-credentials@'),
+    )[1]!;
+    expect(env.MLOPS_TARGET_ACCOUNT_ID).toBe(targetRole.with?.['allowed-account-ids']);
+    expect(Object.keys(env)).not.toContain('MLOPS_DEPLOYMENT_STATE_MACHINE_ARN');
+  });
+
+  it("passes the chosen endpoint type to the script, and nothing for the stage's own", () => {
+    expect(promote().on.workflow_dispatch).toMatchObject({
+      inputs: {
+        endpoint_type: {
+          type: 'choice',
+          options: ['stage-default', 'serverless', 'instance'],
+          default: 'stage-default',
+        },
+      },
+    });
+    const env = promote().jobs.promote!.steps!.at(-1)!.env!;
+    expect(env.MLOPS_ENDPOINT_TYPE).toBe(
+      expr("inputs.endpoint_type != 'stage-default' && inputs.endpoint_type || ''"),
+    );
+    // Every choice but stage-default is a value the script accepts.
+    for (const choice of ['serverless', 'instance', '']) {
+      expect(PromotionEnvSchema.shape.MLOPS_ENDPOINT_TYPE.safeParse(choice).success, choice).toBe(true);
+    }
+    expect(PromotionEnvSchema.shape.MLOPS_ENDPOINT_TYPE.safeParse('stage-default').success).toBe(false);
+    for (const key of ['MLOPS_INSTANCE_TYPE', 'MLOPS_INSTANCE_COUNT', 'MLOPS_ROLLBACK_ALARMS'])
+      expect(env[key]).toBe(expr(`vars.${key}`));
   });
 
   it('never runs two promotions of one model at once and never cancels one', () => {

@@ -58,6 +58,10 @@ export const IDLE_COSTS: Readonly<Record<string, IdleCost>> = {
     'EventBridge Scheduler bills per invocation (a daily schedule stays in the free tier)',
   ),
   'AWS::Events::Rule': NONE('rules on the default bus bill nothing; matched events are free for AWS targets'),
+  'AWS::Events::Connection': NONE(
+    'connections are free; the copy of the credential EventBridge keeps is charged to AWS, not the account',
+  ),
+  'AWS::Events::ApiDestination': NONE('API destinations bill per invocation'),
   'AWS::EC2::NatGateway': RUNS('billed per hour while it exists'),
   'AWS::EC2::Instance': RUNS('billed per hour while running'),
   'AWS::RDS::DBInstance': RUNS('a database server, billed per hour'),

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../../cdk.json' with { type: 'json' };
 import { buildApp } from '../../../infra/build-app.ts';
+import { MODEL_APPROVED_EVENT_TYPE } from '../../../infra/constructs/github-dispatch.ts';
 import { githubSubject } from '../../../infra/constructs/github-oidc.ts';
 
 const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
@@ -184,6 +185,85 @@ describe('GitHubOidcStack', () => {
     );
     expect(() => githubSubject({ owner: 'example-org', repository: '*' }, 'prod')).toThrow(
       'repository may hold only letters, digits, ".", "_" and "-", got "*"',
+    );
+  });
+
+  it('sends no repository dispatch by default, so a deploy needs no GitHub token', () => {
+    for (const stage of Object.keys(ACCOUNTS) as Stage[]) {
+      for (const type of ['AWS::Events::Rule', 'AWS::Events::Connection', 'AWS::Events::ApiDestination'])
+        templates[stage].resourceCountIs(type, 0);
+    }
+  });
+
+  it("forwards the source registry's protected alias moves to GitHub's dispatches API when asked to", () => {
+    const withDispatch = structuredClone(cdkJson.context['mlops:stages']) as Record<string, Json>;
+    withDispatch.prod.promotion.dispatch = { tokenSecretName: 'mlops/github-dispatch' };
+    const { app, stages } = buildApp({ context: { ...context, 'mlops:stages': withDispatch } });
+    // cdk-nag runs in synth and throws on any unsuppressed finding.
+    expect(() => app.synth()).not.toThrow();
+    const staging = Template.fromStack(stages.staging!.github!);
+    const prod = Template.fromStack(stages.prod!.github!);
+    prod.resourceCountIs('AWS::Events::Rule', 0);
+
+    staging.hasResourceProperties('AWS::Events::Connection', {
+      AuthorizationType: 'API_KEY',
+      AuthParameters: {
+        ApiKeyAuthParameters: {
+          ApiKeyName: 'Authorization',
+          ApiKeyValue: '{{resolve:secretsmanager:mlops/github-dispatch:SecretString:::}}',
+        },
+      },
+    });
+    staging.hasResourceProperties('AWS::Events::ApiDestination', {
+      InvocationEndpoint: 'https://api.github.com/repos/example-org/mlops-kit/dispatches',
+      HttpMethod: 'POST',
+    });
+    const rules = Object.values(staging.findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!.Properties;
+    expect(rule.EventPattern).toEqual({
+      source: ['mlops.registry'],
+      'detail-type': ['alias.set'],
+      detail: { alias: ['champion'] },
+    });
+    expect(rule.Targets).toHaveLength(1);
+    const target = rule.Targets[0];
+    expect(target.HttpParameters).toEqual({
+      HeaderParameters: { Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' },
+    });
+    expect(target.InputTransformer).toEqual({
+      InputPathsMap: {
+        'detail-alias': '$.detail.alias',
+        'detail-model': '$.detail.model',
+        'detail-version': '$.detail.version',
+      },
+      InputTemplate: `{"event_type":"${MODEL_APPROVED_EVENT_TYPE}","client_payload":{"model":<detail-model>,"version":<detail-version>,"alias":<detail-alias>}}`,
+    });
+    // The rule's role may invoke this one API destination and nothing else.
+    const roleId = target.RoleArn['Fn::GetAtt'][0];
+    const policies = Object.values(staging.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.Roles).includes(roleId),
+    );
+    expect(policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement)).toEqual([
+      {
+        Action: 'events:InvokeApiDestination',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^PromotionDispatchDestination/), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('refuses a dispatch setting that names no secret or no alias', () => {
+    const stages = (dispatch: unknown) => {
+      const value = structuredClone(cdkJson.context['mlops:stages']) as Record<string, Json>;
+      value.prod.promotion.dispatch = dispatch;
+      return () => buildApp({ context: { ...context, 'mlops:stages': value } });
+    };
+    expect(stages({ tokenSecretName: 'has space' })).toThrow(
+      'invalid mlops:stages context at prod.promotion.dispatch.tokenSecretName: tokenSecretName must be a Secrets Manager secret name',
+    );
+    expect(stages({ tokenSecretName: 'mlops/github', aliases: [] })).toThrow(
+      /^invalid mlops:stages context at prod\.promotion\.dispatch\.aliases: /,
     );
   });
 
