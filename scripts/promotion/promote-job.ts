@@ -72,6 +72,8 @@ export interface PromotionReport {
   readonly verified?: { readonly files: number; readonly bytes: number };
   readonly deployment?: DeploymentOutcome & { readonly link: string };
   readonly endpointName?: string;
+  /** How the deployment was asked to serve the model. */
+  readonly endpointType?: DeploymentOptions['endpointType'];
   readonly smoke?: SmokeResult;
   readonly failedStep?: PromotionStep;
   readonly error?: string;
@@ -96,6 +98,7 @@ export async function runPromotion(
     sourceVersion: request.version,
     alias: request.alias,
     metrics: {},
+    ...(request.deployment ? { endpointType: request.deployment.endpointType } : {}),
     links: { source: versionLink(deps.source, request.version) },
   };
   let step: PromotionStep = 'read';

@@ -21,7 +21,7 @@ export function renderSummary(report: PromotionReport, runUrl?: string): string 
     `| target version | ${report.targetVersion ?? '—'}${report.copiedFiles !== undefined ? ` (${report.copiedFiles} files copied)` : ''} |`,
     `| \`${report.alias}\` before | ${report.previousVersion ?? 'unset'} |`,
     `| \`${report.alias}\` after | ${report.finalVersion ?? (report.aliasRestored ? 'unset' : '—')} |`,
-    `| deployment | ${report.deployment ? `${report.deployment.status} ([execution](${report.deployment.link}))` : '—'} |`,
+    `| deployment | ${report.deployment ? `${report.deployment.status} ([execution](${report.deployment.link}))` : '—'}${report.endpointType ? `, ${report.endpointType} endpoint` : ''} |`,
     `| smoke test | ${report.smoke ? `${report.smoke.passed ? 'passed' : 'failed'}: ${report.smoke.rows} rows on \`${report.endpointName}\`${report.smoke.reason ? ` (${cell(report.smoke.reason)})` : ''}` : '—'} |`,
   ];
   const metrics = Object.entries(report.metrics).sort(([a], [b]) => a.localeCompare(b));

@@ -238,7 +238,9 @@ describe("scripts/promote-model.ts between two local platforms, with prod's depl
     expect(summary).toContain(`## ✅ Promoted: churn version ${version}`);
     expect(summary).toContain(`| source version | ${version} |`);
     expect(summary).toContain('| target version | 1 (2 files copied) |');
-    expect(summary).toContain('| deployment | SUCCEEDED ([execution](');
+    expect(summary).toMatch(
+      /\| deployment \| SUCCEEDED \(\[execution\]\(https:[^)]+\)\), serverless endpoint \|/,
+    );
     expect(summary).toContain('| auc | 0.81 |');
     expect(summary).toContain('- run: https://github.com/example-org/mlops-kit/actions/runs/1');
     expect(summary).toMatch(/- deployment: https:\/\/us-east-1\.console\.aws\.amazon\.com\/states\//);
@@ -257,6 +259,7 @@ describe("scripts/promote-model.ts between two local platforms, with prod's depl
     );
     expect({ code, error: report?.error }).toEqual({ code: 0, error: undefined });
     expect(report?.deployment?.output).toMatchObject({ serverless: false, version: 2 });
+    expect(report?.endpointType).toBe('instance');
     const config = await documents().send(
       new GetCommand({
         TableName: 'mlops_platform',

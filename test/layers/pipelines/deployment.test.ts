@@ -225,6 +225,45 @@ describe('deployment pipeline', () => {
     expect(await deployments.history('mlops-local-churn-canary')).toEqual([]);
   });
 
+  it('plans the endpoint type it is asked for and refuses settings that contradict it', async () => {
+    const prepare = createPrepare(platform.env);
+    const base = {
+      model: 'churn',
+      version: 1,
+      smokeTable: 's3://mlops-lakehouse/tables/customers',
+    };
+    const context = { executionId: 'run-type', startedAt: '2026-11-27T03:00:00.000Z' };
+    const instance = await prepare({
+      request: {
+        ...base,
+        endpointType: 'instance',
+        instanceType: 'ml.m5.large',
+        rollbackAlarms: ['churn-5xx'],
+      },
+      ...context,
+    });
+    expect(instance).toMatchObject({
+      serverless: false,
+      variant: { InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+      deploymentConfig: { AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'churn-5xx' }] } },
+    });
+    expect(await prepare({ request: { ...base, endpointType: 'serverless' }, ...context })).toMatchObject({
+      serverless: true,
+      variant: { ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } },
+    });
+    await expect(prepare({ request: { ...base, endpointType: 'instance' }, ...context })).rejects.toThrow(
+      'an instance endpoint needs instanceType, e.g. ml.m5.large',
+    );
+    await expect(
+      prepare({ request: { ...base, endpointType: 'serverless', instanceType: 'ml.m5.large' }, ...context }),
+    ).rejects.toThrow(
+      'a serverless endpoint takes no instanceType, got ml.m5.large; ask for endpointType instance',
+    );
+    await expect(prepare({ request: { ...base, endpointType: 'gpu' }, ...context })).rejects.toThrow(
+      /endpointType/,
+    );
+  });
+
   it('fails before creating anything when the version does not exist', async () => {
     const record = await run({
       model: 'churn',
