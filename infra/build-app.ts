@@ -70,6 +70,8 @@ export function buildApp(props: AppProps = {}): BuiltApp {
     const pipelines = new PipelinesStack(app, `mlops-${name}-pipelines`, {
       env,
       stage: name,
+      // In a promotion target the promotion job deploys, then moves the alias: no second deployment.
+      ...(stage.promotion ? { deployOnAliases: [] } : {}),
       data: {
         key: data.key,
         tables: data.tables,

@@ -48,10 +48,7 @@ const STATE_MACHINE_ARN = /^arn:[^:]+:states:([^:]+):(\d{12}):stateMachine:([A-Z
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /** The Step Functions route; `env` is read when an execution starts (the platform fills it in after start). */
-export function stepFunctionsRoute(env: () => Env): LocalRoute & {
-  /** Resolves once every execution started so far has ended. */
-  settled(): Promise<void>;
-} {
+export function stepFunctionsRoute(env: () => Env): LocalRoute {
   const executions = new Map<string, LocalExecution>();
 
   function startExecution(body: Record<string, unknown>): Record<string, unknown> {
@@ -221,9 +218,6 @@ export function stepFunctionsRoute(env: () => Env): LocalRoute & {
         if (!(error instanceof LocalStepFunctionsError)) throw error;
         return answer(400, { __type: error.type, message: error.message });
       }
-    },
-    async settled() {
-      await Promise.all([...executions.values()].map((execution) => execution.done));
     },
   };
 }

@@ -13,7 +13,11 @@ export interface PipelinesStackProps extends StackProps {
   readonly data: PlatformData;
   /** When the materialization pipeline runs (EventBridge Scheduler expression). @default 'rate(1 day)' */
   readonly materializationSchedule?: string;
-  /** Registry aliases whose moves start the deployment pipeline. @default ['champion'] */
+  /**
+   * Registry aliases whose moves start the deployment pipeline; empty for none (a promotion
+   * target, whose deployments the promotion job starts before it moves the alias).
+   * @default ['champion']
+   */
   readonly deployOnAliases?: readonly string[];
 }
 
@@ -66,15 +70,18 @@ export class PipelinesStack extends Stack {
       });
     }
     const deployment = pipelines.deployment;
+    const deployOnAliases = props.deployOnAliases ?? ['champion'];
     if (deployment && sagemaker) {
       const smokeTest = deployment.tasks.SmokeTestFunction;
       smokeTest?.role.addToPolicy(sagemaker.invokePolicy);
+    }
+    if (deployment && sagemaker && deployOnAliases.length > 0) {
       new events.Rule(this, 'DeployOnAliasMove', {
         description: `Deploys a model version when a registry alias moves to it (${props.stage})`,
         eventPattern: {
           source: ['mlops.registry'],
           detailType: ['alias.set'],
-          detail: { alias: [...(props.deployOnAliases ?? ['champion'])] },
+          detail: { alias: [...deployOnAliases] },
         },
         targets: [
           new targets.SfnStateMachine(deployment.stateMachine, {

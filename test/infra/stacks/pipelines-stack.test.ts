@@ -9,11 +9,13 @@ type Resources = Record<string, { Type: string; Properties: Record<string, unkno
 
 describe('PipelinesStack', () => {
   let template: Template;
+  let prodTemplate: Template;
   let resources: Resources;
 
   beforeAll(() => {
     const { stages, app } = buildApp({ context });
     app.synth();
+    prodTemplate = Template.fromStack(stages.prod!.pipelines);
     template = Template.fromStack(stages.dev!.pipelines);
     resources = template.toJSON().Resources as Resources;
   });
@@ -91,6 +93,16 @@ describe('PipelinesStack', () => {
         }),
       ],
     });
+  });
+
+  it('starts no deployment on alias moves in a promotion target, whose promotion job deploys before moving the alias', () => {
+    const aliasRules = (t: Template) =>
+      Object.values(t.findResources('AWS::Events::Rule')).filter((rule) =>
+        JSON.stringify(rule.Properties.EventPattern ?? {}).includes('alias.set'),
+      );
+    expect(aliasRules(prodTemplate)).toEqual([]);
+    expect(aliasRules(template)).toHaveLength(1);
+    prodTemplate.resourceCountIs('AWS::StepFunctions::StateMachine', Object.keys(PIPELINES).length);
   });
 
   it("limits the deployment's SageMaker calls to the stage's name prefix and passes only the execution role", () => {
