@@ -49,8 +49,25 @@ export interface TrainingSetRequest {
 export interface TrainingSetManifest {
   readonly featureService: { readonly name: string; readonly version: number };
   readonly featureViews: readonly { readonly name: string; readonly version: number }[];
-  readonly sourceTables: readonly { readonly table: string; readonly version: number }[];
-  readonly entities: { readonly file: string } | { readonly table: string; readonly version: number };
+  readonly sourceTables: readonly {
+    readonly table: string;
+    readonly version: number;
+    /**
+     * How `version` was read. Absent: exactly that snapshot. `'query-start'`: the version current
+     * when an Athena query started (Athena cannot read a Delta table at a version); a commit that
+     * landed while the query ran may be partly in the result, and `versionAfterQuery` then says so.
+     */
+    readonly pinning?: 'query-start';
+    readonly versionAfterQuery?: number;
+  }[];
+  readonly entities:
+    | { readonly file: string }
+    | {
+        readonly table: string;
+        readonly version: number;
+        readonly pinning?: 'query-start';
+        readonly versionAfterQuery?: number;
+      };
   readonly output: { readonly table: string; readonly version: number };
   readonly rows: number;
   readonly columns: readonly string[];
@@ -165,8 +182,8 @@ export async function buildTrainingSet(
       });
     }
     const result = await overwrite(out, rows);
-    const manifest: TrainingSetManifest = {
-      featureService: { name: service.name, version: service.version },
+    const manifest = trainingSetManifest({
+      service,
       featureViews,
       sourceTables,
       entities,
@@ -174,23 +191,38 @@ export async function buildTrainingSet(
       rows: written.rows,
       columns: written.columns,
       createdAt: (deps.now?.() ?? new Date()).toISOString(),
-      lineageTags: {
-        'mlops.lineage.training_set': `${request.out}@${result.version}`,
-        'mlops.lineage.feature_service': `${service.name}@${service.version}`,
-        'mlops.lineage.feature_views': featureViews.map((view) => `${view.name}@${view.version}`).join(','),
-        'mlops.lineage.source_tables': sourceTables
-          .map((table) => `${table.table}@${table.version}`)
-          .join(','),
-        'mlops.features.columns': service.spec.resolved
-          .map((feature) => featureColumn(feature.view, feature.feature))
-          .join(','),
-      },
-    };
+    });
     await out.objects.put(manifestKey(result.version), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A training set's manifest, with the lineage tags derived from what went in and came out. */
+export function trainingSetManifest(
+  parts: Omit<TrainingSetManifest, 'featureService' | 'lineageTags'> & {
+    readonly service: StoredObject<'featureService'>;
+  },
+): TrainingSetManifest {
+  const { service, ...rest } = parts;
+  return {
+    featureService: { name: service.name, version: service.version },
+    ...rest,
+    lineageTags: {
+      'mlops.lineage.training_set': `${parts.output.table}@${parts.output.version}`,
+      'mlops.lineage.feature_service': `${service.name}@${service.version}`,
+      'mlops.lineage.feature_views': parts.featureViews
+        .map((view) => `${view.name}@${view.version}`)
+        .join(','),
+      'mlops.lineage.source_tables': parts.sourceTables
+        .map((table) => `${table.table}@${table.version}`)
+        .join(','),
+      'mlops.features.columns': service.spec.resolved
+        .map((feature) => featureColumn(feature.view, feature.feature))
+        .join(','),
+    },
+  };
 }
 
 /** Reads the training-set rows back from Parquet with Delta column types for the output table. */
