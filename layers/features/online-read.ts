@@ -77,31 +77,37 @@ export async function readOnlineFeatures(
   });
   const { items, calls } = await store.read(keysPerRow.flatMap((keys) => [...keys.values()]));
   const nowMs = now.getTime();
+  // Per feature, the index of its view; per row, each view's item looked up once (not per feature).
+  const viewOf = service.features.map((feature) => views.indexOf(viewId(feature.view, feature.viewVersion)));
+  const cutoffs = views.map((id) => {
+    const ttl = (service.views.get(id) as ViewSpec).ttl;
+    return ttl > 0 ? nowMs - ttl * 1000 : Number.NEGATIVE_INFINITY;
+  });
   const rows = entities.map((entity, index) => {
     const keys = keysPerRow[index] as Map<string, OnlineKey>;
+    const rowItems = views.map((id) => items.get(itemId(keys.get(id) as OnlineKey)));
     const values: FeatureValue[] = [];
     const statuses: FeatureStatus[] = [];
     const eventTimes: (number | null)[] = [];
-    for (const feature of service.features) {
-      const id = viewId(feature.view, feature.viewVersion);
-      const spec = service.views.get(id) as ViewSpec;
-      const item = items.get(itemId(keys.get(id) as OnlineKey));
+    service.features.forEach((feature, featureIndex) => {
+      const view = viewOf[featureIndex] as number;
+      const item = rowItems[view];
       if (!item) {
         values.push(null);
         statuses.push('MISSING');
         eventTimes.push(null);
-        continue;
+        return;
       }
       eventTimes.push(item.eventTime);
-      if (spec.ttl > 0 && item.eventTime <= nowMs - spec.ttl * 1000) {
+      if (item.eventTime <= (cutoffs[view] as number)) {
         values.push(null);
         statuses.push('EXPIRED');
-        continue;
+        return;
       }
       const value = item.values[feature.feature];
       values.push(value ?? null);
       statuses.push(value === null || value === undefined ? 'MISSING' : 'PRESENT');
-    }
+    });
     return { entity, values, statuses, eventTimes };
   });
   return { featureNames: service.features.map((feature) => feature.column), rows, calls };

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDb, writeTrainingSetParquet } from '../../../layers/features/duckdb-executor.ts';
 import { materializeRows } from '../../../layers/features/materialize.ts';
 import { readOnlineFeatures, viewId } from '../../../layers/features/online-read.ts';
-import { DynamoDbOnlineStore, type OnlineItem } from '../../../layers/features/online-store.ts';
+import { DynamoDbOnlineStore, itemId, type OnlineItem } from '../../../layers/features/online-store.ts';
 import { quoteLiteral } from '../../../layers/features/point-in-time-sql.ts';
 import type { ViewSpec } from '../../../layers/features/registry-store.ts';
 import { type LocalFeatureTables, startFeatureTables } from './local-tables.ts';
@@ -166,6 +166,40 @@ describe('online store', () => {
     expect(await store().writeLatest({ ...item, createdTime: 9, values: { a: 0 } })).toBe('stale');
     expect(await store().writeLatest(item)).toBe('written');
     expect(await store().writeLatest({ ...item, createdTime: 11, values: { a: 2 } })).toBe('written');
+  });
+
+  it('stores the values as one JSON string and still reads items written with a values map', async () => {
+    const key = { entityKey: 'customer_id=m1', view: 'legacy', viewVersion: 1 };
+    await store().writeLatest({
+      ...key,
+      eventTime: 5,
+      createdTime: 0,
+      values: { a: 1.5, b: null, c: 'x' },
+      tableVersion: 1,
+    });
+    const raw = await tables.documents.send(
+      new GetCommand({ TableName: tables.onlineTable, Key: { pk: key.entityKey, sk: 'legacy#v1' } }),
+    );
+    expect(raw.Item?.values).toBe('{"a":1.5,"b":null,"c":"x"}');
+    await tables.documents.send(
+      new PutCommand({
+        TableName: tables.onlineTable,
+        Item: {
+          pk: 'customer_id=m2',
+          sk: 'legacy#v1',
+          eventTime: 6,
+          createdTime: 0,
+          values: { a: 2.5, b: null },
+          tableVersion: 1,
+        },
+      }),
+    );
+    const read = await store().read([key, { ...key, entityKey: 'customer_id=m2' }]);
+    expect(read.items.get(itemId(key))?.values).toEqual({ a: 1.5, b: null, c: 'x' });
+    expect(read.items.get(itemId({ ...key, entityKey: 'customer_id=m2' }))?.values).toEqual({
+      a: 2.5,
+      b: null,
+    });
   });
 
   it('reads in BatchGetItem chunks of 100 and retries unprocessed keys', async () => {
