@@ -8,11 +8,11 @@ import type { Command } from 'commander';
 import {
   MonitorTargetSchema,
   parseWindowLength,
-  platformMonitor,
-  storeBaselineFromTables,
+  runPlatformMonitoring,
 } from '../../layers/monitoring/platform-monitor.ts';
 import { publishOutcome } from '../../layers/monitoring/publish-outcome.ts';
-import { runMonitoring, windowEnding } from '../../layers/monitoring/run-monitoring.ts';
+import { windowEnding } from '../../layers/monitoring/run-monitoring.ts';
+import { storeBaselineFromTables } from '../../layers/monitoring/training-baseline.ts';
 import { createEventPublisher } from '../../layers/runtime/events.ts';
 import { CliError } from '../cli-error.ts';
 import { cliConfig, cliEnv } from '../environment.ts';
@@ -81,33 +81,32 @@ export function registerMonitorCommands(program: Command): void {
         throw new CliError(`--end must be an ISO-8601 instant, got ${options.end}`);
       const target = parseTarget(options);
       const runtime = cliConfig();
-      const { config, deps, close } = platformMonitor(runtime, target);
-      try {
-        const run = await runMonitoring(config, windowEnding(end, lengthMs), deps);
-        // The same event as a scheduled run: an on-demand run that crosses a threshold is announced too.
-        await publishOutcome(run.result, run.report, new Date(), {
-          events: createEventPublisher(runtime, cliEnv().MLOPS_EVENT_BUS_NAME),
-        });
-        const { result } = run;
-        const lines = [
-          `${result.model}${result.modelVersion ? ` v${result.modelVersion}` : ''}: ${result.outcome} — ${result.rows} rows in ${result.window.start} → ${result.window.end}`,
-          ...result.alarms.map((a) => `  alarm  ${a.subject}: ${a.message} (against ${a.comparison})`),
-          ...result.notes.map((n) => `  note   ${n}`),
-          ...run.recomputedQuality.map(
-            (q) => `  quality of ${q.window.start} → ${q.window.end} recomputed (${q.labeled} labeled)`,
-          ),
-        ];
-        if (options.out) {
-          writeFileSync(options.out, run.html);
-          lines.push(`report: ${options.out}`);
-        }
-        lines.push(`report: ${run.report}`);
-        process.stdout.write(`${lines.join('\n')}\n`);
-        if (options.failOnAlarm && result.alarms.length > 0) {
-          throw new CliError(`${result.alarms.length} alarm(s) raised (--fail-on-alarm)`, 2);
-        }
-      } finally {
-        close();
+      const run = await runPlatformMonitoring(runtime, target, windowEnding(end, lengthMs));
+      // The same event as a scheduled run: an on-demand run that crosses a threshold is announced too.
+      await publishOutcome(run.result, run.report, new Date(), {
+        events: createEventPublisher(runtime, cliEnv().MLOPS_EVENT_BUS_NAME),
+      });
+      const { result } = run;
+      const lines = [
+        `${result.model}${result.modelVersion ? ` v${result.modelVersion}` : ''}: ${result.outcome} — ${result.rows} rows in ${result.window.start} → ${result.window.end}`,
+        ...result.alarms.map((a) => `  alarm  ${a.subject}: ${a.message} (against ${a.comparison})`),
+        ...result.notes.map((n) => `  note   ${n}`),
+        ...run.recomputedQuality.map(
+          (q) => `  quality of ${q.window.start} → ${q.window.end} recomputed (${q.labeled} labeled)`,
+        ),
+      ];
+      if (options.out) {
+        writeFileSync(options.out, run.html);
+        lines.push(`report: ${options.out}`);
+      }
+      lines.push(`report: ${run.report}`);
+      if (run.trackingRun) {
+        const { experimentName, runId, reportArtifact } = run.trackingRun;
+        lines.push(`tracking run: ${runId} in experiment ${experimentName} (${reportArtifact})`);
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+      if (options.failOnAlarm && result.alarms.length > 0) {
+        throw new CliError(`${result.alarms.length} alarm(s) raised (--fail-on-alarm)`, 2);
       }
     });
 }
@@ -116,6 +115,7 @@ interface BaselineOptions {
   model: string;
   version: string;
   trainingTable: string;
+  trainingTableVersion?: string;
   task: string;
   features?: string;
   exclude?: string;
@@ -131,6 +131,7 @@ function registerBaselineCommand(monitor: Command): void {
     .requiredOption('--model <name>', 'registered model name')
     .requiredOption('--version <version>', 'model version')
     .requiredOption('--training-table <uri>', 'the training set, a lakehouse table')
+    .option('--training-table-version <n>', 'the Delta version the model was trained on (default: latest)')
     .option('--task <task>', 'binary-classification or regression', 'binary-classification')
     .option(
       '--features <columns>',
@@ -154,6 +155,9 @@ function registerBaselineCommand(monitor: Command): void {
         version: options.version,
         task: options.task,
         trainingTable: options.trainingTable,
+        ...(options.trainingTableVersion !== undefined
+          ? { trainingTableVersion: parseTableVersion(options.trainingTableVersion) }
+          : {}),
         ...(options.features ? { features: list(options.features) } : {}),
         exclude: list(options.exclude),
         ...(options.holdoutTable ? { holdoutTable: options.holdoutTable } : {}),
@@ -165,6 +169,11 @@ function registerBaselineCommand(monitor: Command): void {
         `baseline of ${baseline.model} v${baseline.version} (${baseline.profile.rows} rows, ${features} features): ${location}\n`,
       );
     });
+}
+
+function parseTableVersion(text: string): number {
+  if (!/^\d+$/.test(text)) throw new CliError(`--training-table-version must be an integer ≥ 0, got ${text}`);
+  return Number(text);
 }
 
 function parseTarget(options: RunOptions) {

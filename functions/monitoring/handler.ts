@@ -8,10 +8,10 @@ import { z } from 'zod';
 import {
   MonitorTargetSchema,
   parseWindowLength,
-  platformMonitor,
+  runPlatformMonitoring,
 } from '../../layers/monitoring/platform-monitor.ts';
 import { publishOutcome } from '../../layers/monitoring/publish-outcome.ts';
-import { runMonitoring, windowEnding } from '../../layers/monitoring/run-monitoring.ts';
+import { windowEnding } from '../../layers/monitoring/run-monitoring.ts';
 import { type Env, loadRuntimeConfig } from '../../layers/runtime/config.ts';
 import { InvalidParameterError } from '../../layers/runtime/errors.ts';
 import { createEventPublisher } from '../../layers/runtime/events.ts';
@@ -34,6 +34,8 @@ export interface MonitorTaskOutput {
   readonly rows: number;
   readonly alarms: number;
   readonly report: string;
+  /** The tracking run (experiment `monitoring/<model>`) holding the metrics and the report. */
+  readonly trackingRun: string | null;
 }
 
 export interface MonitorTaskOptions {
@@ -60,22 +62,19 @@ export function createHandler(env: Env, options: MonitorTaskOptions = {}) {
     if (Number.isNaN(end.getTime())) {
       throw new InvalidParameterError(`end must be an ISO-8601 instant, got ${input.data.end}`);
     }
-    const { config, deps, close } = platformMonitor(runtime, target.data, now);
-    try {
-      const run = await runMonitoring(config, windowEnding(end, parseWindowLength(input.data.window)), deps);
-      await publishOutcome(run.result, run.report, now(), { writeMetrics, events });
-      return {
-        model: run.result.model,
-        modelVersion: run.result.modelVersion,
-        window: run.result.window,
-        outcome: run.result.outcome,
-        rows: run.result.rows,
-        alarms: run.result.alarms.length,
-        report: run.report,
-      };
-    } finally {
-      close();
-    }
+    const window = windowEnding(end, parseWindowLength(input.data.window));
+    const run = await runPlatformMonitoring(runtime, target.data, window, now);
+    await publishOutcome(run.result, run.report, now(), { writeMetrics, events });
+    return {
+      model: run.result.model,
+      modelVersion: run.result.modelVersion,
+      window: run.result.window,
+      outcome: run.result.outcome,
+      rows: run.result.rows,
+      alarms: run.result.alarms.length,
+      report: run.report,
+      trackingRun: run.trackingRun?.runId ?? null,
+    };
   };
 }
 

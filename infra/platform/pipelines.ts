@@ -91,7 +91,8 @@ export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {
         description: 'One monitoring run: profile, compare, write metrics, report, announce',
         memoryMb: 2048,
         timeoutSeconds: 900,
-        tables: { deltaLog: 'readwrite' },
+        // platform: the inference buffer's batch claims and the table catalog; tracking: the run.
+        tables: { deltaLog: 'readwrite', platform: 'readwrite', tracking: 'readwrite' },
         buckets: { lakehouse: 'readwrite', artifacts: 'readwrite' },
       },
     },

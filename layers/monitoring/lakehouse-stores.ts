@@ -60,13 +60,17 @@ export class LakehouseLabelSource implements LabelSource {
   }
 }
 
-/** A metrics table per model, created on first write, upserted with Delta MERGE on its keys. */
+/**
+ * A metrics table per model, created on first write, upserted with Delta MERGE on its keys and,
+ * given `register`, made queryable by name after each upsert (see `metrics-catalog.ts`).
+ */
 export class LakehouseMetricsTable<Row extends object> implements MetricsTable<Row> {
   constructor(
     private readonly open: (model: string) => TableHandle,
     private readonly columns: readonly { readonly name: string; readonly type: string }[],
     private readonly keys: readonly string[],
     private readonly name: (model: string) => string,
+    private readonly register?: (model: string) => Promise<unknown>,
   ) {}
 
   async upsert(model: string, rows: readonly Row[]): Promise<void> {
@@ -81,6 +85,7 @@ export class LakehouseMetricsTable<Row extends object> implements MetricsTable<R
       }
     }
     await merge(table, rows as unknown as Record<string, unknown>[], { on: this.keys });
+    await this.register?.(model);
   }
 
   async scan(model: string): Promise<Row[]> {

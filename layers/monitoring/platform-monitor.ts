@@ -4,25 +4,40 @@
  *
  * | what | where |
  * |---|---|
- * | inference table | `s3://<lakehouse>/inference/<model>` (override per model) |
+ * | inference table | `s3://<lakehouse>/inference/<model>`, as online scoring writes it (override per model) |
  * | batch prediction tables | listed per model |
  * | metrics tables | `s3://<lakehouse>/monitoring/<model>_profile_metrics`, `…_drift_metrics` |
  * | baselines | `s3://<artifacts>/monitoring/<model>/baselines/<version>.json` |
  * | window profiles, reports | `s3://<artifacts>/monitoring/<model>/windows/…`, `…/reports/<end>.html` |
+ * | tracking runs | experiment `monitoring/<model>`, one run per window, artifact `report.html` |
+ *
+ * The metrics tables are registered as `mlops_<stage>.<model>_profile_metrics` / `…_drift_metrics`
+ * (Glue in AWS, the kit's catalog always). Before a run reads the default inference table, the
+ * model's inference buffer is committed to it, so every request scored before the run is seen.
  */
+import { GlueClient } from '@aws-sdk/client-glue';
 import { z } from 'zod';
+import { S3ArtifactRepository } from '../../functions/tracking/artifact-repository.ts';
+import { DynamoTrackingStore } from '../../functions/tracking/dynamo-store.ts';
+import { TrackingCore } from '../../functions/tracking/tracking-core.ts';
 import {
+  type CommitSummary,
+  commitInferenceBuffer,
+  DynamoDbBatchClaims,
+  INFERENCE_COLUMNS,
+  inferenceTableUri,
+} from '../features/inference-log.ts';
+import {
+  DynamoDbCatalogStore,
   type LakehouseClients,
   lakehouseContext,
-  loadSnapshot,
   openTable,
-  readTable,
   S3ObjectStore,
-  scanBatches,
 } from '../lakehouse/index.ts';
-import { type RuntimeConfig, requireBucket } from '../runtime/config.ts';
+import { clientConfig } from '../runtime/aws-clients.ts';
+import { type RuntimeConfig, requireBucket, requireTable } from '../runtime/config.ts';
 import { InvalidParameterError } from '../runtime/errors.ts';
-import { type Baseline, createBaseline } from './evaluate-window.ts';
+import type { MonitoringWindow } from './evaluate-window.ts';
 import {
   LakehouseLabelSource,
   LakehouseMetricsTable,
@@ -39,10 +54,15 @@ import {
   PROFILE_METRIC_KEYS,
   type ProfileMetricRow,
 } from './metric-rows.ts';
-import { type ColumnSpec, ProfileBuilder } from './profile.ts';
-import type { ModelTask } from './quality.ts';
-import type { MonitorConfig, MonitorDependencies } from './run-monitoring.ts';
+import { CatalogTableRegistrar } from './metrics-catalog.ts';
+import {
+  type MonitorConfig,
+  type MonitorDependencies,
+  type MonitorRunResult,
+  runMonitoring,
+} from './run-monitoring.ts';
 import { MonitoringThresholdsSchema } from './thresholds.ts';
+import { TrackingMonitoringRunLog } from './tracking-run.ts';
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -61,7 +81,11 @@ export function parseWindowLength(text: string, what = 'window'): number {
 export const MonitorTargetSchema = z.object({
   model: z.string().regex(MODEL_NAME, 'model names are letters, digits, "_" and "-" (at most 64)'),
   modelVersion: z.string().min(1).optional(),
-  /** @default s3://<lakehouse bucket>/inference/<model> */
+  /**
+   * The model's inference table. The default is where online scoring writes it
+   * (`layers/features/inference-log.ts`), and its buffer is committed before each run.
+   * @default s3://<lakehouse bucket>/inference/<model>
+   */
   inferenceTable: z.string().optional(),
   timeColumn: z.string().min(1).default('timestamp'),
   predictionColumn: z.string().min(1).default('prediction'),
@@ -86,6 +110,11 @@ export type MonitorTargetInput = z.input<typeof MonitorTargetSchema>;
 export interface PlatformMonitor {
   readonly config: MonitorConfig;
   readonly deps: MonitorDependencies;
+  /**
+   * Commits the model's buffered online predictions to its inference table (idempotent, safe to
+   * run beside another committer); null when the target reads another inference table.
+   */
+  commitInference(): Promise<CommitSummary | null>;
   /** Closes the SDK clients. */
   close(): void;
 }
@@ -99,13 +128,25 @@ export function platformMonitor(
   const lake: LakehouseClients = lakehouseContext(runtime, { anyBucket: true });
   const lakehouse = requireBucket(runtime, 'lakehouse');
   const artifacts = requireBucket(runtime, 'artifacts');
+  const platformTable = requireTable(runtime, 'platform');
   const open = (uri: string) => openTable(lake, uri);
-  const inference = target.inferenceTable ?? `s3://${lakehouse}/inference/${target.model}`;
+  const defaultInference = inferenceTableUri(lakehouse, target.model);
+  const inference = target.inferenceTable ?? defaultInference;
   const objects = new S3ObjectStore(lake.s3, artifacts, 'monitoring');
+  // Glue exists in AWS only; locally the kit's catalog is the whole story (as in `mlops table create`).
+  const glue = runtime.endpoints.s3 === undefined ? new GlueClient(clientConfig(runtime, 'glue')) : undefined;
+  const registrar = new CatalogTableRegistrar({
+    catalog: new DynamoDbCatalogStore(lake.dynamodb, platformTable),
+    ...(glue ? { glue } : {}),
+    stage: runtime.stage,
+  });
   const metricsTable = (suffix: string) => (model: string) =>
     `s3://${lakehouse}/monitoring/${model}_${suffix}`;
   const profileUri = metricsTable('profile_metrics');
   const driftUri = metricsTable('drift_metrics');
+  const tracking = new TrackingCore({
+    store: new DynamoTrackingStore({ client: lake.dynamodb, tableName: requireTable(runtime, 'tracking') }),
+  });
   const deps: MonitorDependencies = {
     predictions: new LakehousePredictionSource([
       { table: open(inference), timeColumn: target.timeColumn },
@@ -121,104 +162,82 @@ export function platformMonitor(
       PROFILE_METRIC_COLUMNS,
       PROFILE_METRIC_KEYS,
       (model) => `${model}_profile_metrics`,
+      (model) => registrar.ensureRegistered(profileUri(model)),
     ),
     driftMetrics: new LakehouseMetricsTable<DriftMetricRow>(
       (model) => open(driftUri(model)),
       DRIFT_METRIC_COLUMNS,
       DRIFT_METRIC_KEYS,
       (model) => `${model}_drift_metrics`,
+      (model) => registrar.ensureRegistered(driftUri(model)),
     ),
     reports: new ObjectReportStore(objects),
+    runs: new TrackingMonitoringRunLog(
+      tracking,
+      new S3ArtifactRepository({ client: lake.s3, bucket: artifacts }),
+    ),
     ...(now ? { now } : {}),
   };
   const config: MonitorConfig = {
     model: target.model,
     predictionColumn: target.predictionColumn,
     lateLabelWindows: target.lateLabelWindows,
+    // Without a baseline the features are inferred from the rows: the inference table's own
+    // columns (request id, model version, latency…) are not features.
+    excludeColumns: [
+      ...INFERENCE_COLUMNS.map((c) => c.name),
+      target.timeColumn,
+      ...(target.groundTruth?.keys ?? []),
+    ],
     ...(target.modelVersion ? { modelVersion: target.modelVersion } : {}),
     ...(target.groundTruth
       ? { labels: { keys: target.groundTruth.keys, labelColumn: target.groundTruth.labelColumn } }
       : {}),
     ...(target.thresholds ? { thresholds: target.thresholds } : {}),
   };
-  return { config, deps, close: () => lake.destroy() };
+  return {
+    config,
+    deps,
+    commitInference: async () =>
+      inference === defaultInference
+        ? commitInferenceBuffer(
+            {
+              s3: lake.s3,
+              bucket: lakehouse,
+              claims: new DynamoDbBatchClaims(lake.dynamodb, platformTable),
+              table: open(inference),
+            },
+            target.model,
+          )
+        : null,
+    close: () => {
+      glue?.destroy();
+      lake.destroy();
+    },
+  };
 }
 
-const NUMERIC_TYPES = new Set(['double', 'float', 'long', 'integer', 'short', 'byte']);
-
-export interface TableBaselineInput {
-  readonly model: string;
-  readonly version: string;
-  readonly task: ModelTask;
-  /** The training set (a lakehouse table URI). */
-  readonly trainingTable: string;
-  /** Feature columns. @default every column of the training table except `exclude` and the label */
-  readonly features?: readonly string[];
-  /** Columns that are not features (keys, times). @default [] */
-  readonly exclude?: readonly string[];
-  /** Holdout predictions (a table with `predictionColumn` and, optionally, `labelColumn`). */
-  readonly holdoutTable?: string;
-  readonly predictionColumn?: string;
-  readonly labelColumn?: string;
+export interface PlatformRunResult extends MonitorRunResult {
+  /** What committing the inference buffer added before the run; null when it was not committed. */
+  readonly committedInference: CommitSummary | null;
 }
 
 /**
- * Profiles a model version's training table (and its holdout predictions) and stores the baseline
- * beside the model's artifacts; the training pipeline calls this after registering a version.
+ * One monitoring run on the platform: the model's inference buffer committed, the window
+ * monitored, the metrics tables registered, the run logged as a tracking run. What the monitoring
+ * pipeline's task and `mlops monitor run` both do.
  */
-export async function storeBaselineFromTables(
+export async function runPlatformMonitoring(
   runtime: RuntimeConfig,
-  input: TableBaselineInput,
-): Promise<{ readonly location: string; readonly baseline: Baseline }> {
-  const lake = lakehouseContext(runtime, { anyBucket: true });
+  target: MonitorTarget,
+  window: MonitoringWindow,
+  now?: () => Date,
+): Promise<PlatformRunResult> {
+  const monitor = platformMonitor(runtime, target, now);
   try {
-    const training = openTable(lake, input.trainingTable);
-    const snapshot = await loadSnapshot(training);
-    const label = input.labelColumn ?? 'label';
-    const excluded = new Set([...(input.exclude ?? []), label]);
-    const fields = snapshot.schema.fields.filter((f) =>
-      input.features ? input.features.includes(f.name) : !excluded.has(f.name),
-    );
-    if (input.features) {
-      const missing = input.features.filter((name) => !fields.some((f) => f.name === name));
-      if (missing.length > 0) {
-        throw new InvalidParameterError(
-          `training table ${input.trainingTable} has no column ${missing.join(', ')}`,
-        );
-      }
-    }
-    const features: ColumnSpec[] = fields.map((f) => ({
-      name: f.name,
-      kind:
-        typeof f.type === 'string' && (NUMERIC_TYPES.has(f.type) || f.type.startsWith('decimal'))
-          ? 'numeric'
-          : 'categorical',
-    }));
-    const builder = new ProfileBuilder({ features });
-    for await (const batch of scanBatches(training, { snapshot, columns: features.map((f) => f.name) })) {
-      for (const row of batch) builder.addRow(row);
-    }
-    const trainingRows = builder.finish();
-    let holdout: { predictions: unknown[]; labels?: unknown[] } | undefined;
-    if (input.holdoutTable) {
-      const prediction = input.predictionColumn ?? 'prediction';
-      const { rows } = await readTable(openTable(lake, input.holdoutTable));
-      holdout = {
-        predictions: rows.map((r) => r[prediction]),
-        ...(rows.some((r) => r[label] !== undefined) ? { labels: rows.map((r) => r[label]) } : {}),
-      };
-    }
-    const baseline = createBaseline({
-      model: input.model,
-      version: input.version,
-      task: input.task,
-      features,
-      trainingRows,
-      ...(holdout ? { holdout } : {}),
-    });
-    const objects = new S3ObjectStore(lake.s3, requireBucket(runtime, 'artifacts'), 'monitoring');
-    return { location: await new ObjectBaselineStore(objects).put(baseline), baseline };
+    const committedInference = await monitor.commitInference();
+    return { ...(await runMonitoring(monitor.config, window, monitor.deps)), committedInference };
   } finally {
-    lake.destroy();
+    monitor.close();
   }
 }

@@ -8,8 +8,10 @@
  *        └──► quality of the earlier `lateLabelWindows` windows, recomputed (late labels)
  *
  * then upserts `<model>_profile_metrics` and `<model>_drift_metrics`, stores the window's profile
- * for the next run, and renders the report with the history read back from the tables. Every
- * write is an upsert keyed by window, so rerunning a window changes nothing but `computed_at`.
+ * for the next run, renders the report with the history read back from the tables and, given a
+ * run log, logs the run (metrics and the report) as a tracking run. Every write is an upsert keyed
+ * by window, so rerunning a window changes nothing but `computed_at` (and the tracking run's
+ * latest metric values).
  */
 import { InvalidParameterError } from '../runtime/errors.ts';
 import {
@@ -39,6 +41,7 @@ import { type ColumnSpec, inferColumnSpecs, ProfileBuilder, type ProfileOptions 
 import { type ModelTask, QualityAccumulator, type QualityMetrics } from './quality.ts';
 import { renderReport } from './report/html-report.ts';
 import type { MonitoringThresholdsInput } from './thresholds.ts';
+import type { LoggedMonitoringRun, MonitoringRunLog } from './tracking-run.ts';
 
 export interface MonitorConfig {
   readonly model: string;
@@ -50,6 +53,8 @@ export interface MonitorConfig {
   readonly predictionColumn?: string;
   /** Features to profile when there is no baseline. @default inferred from the window's first rows */
   readonly features?: readonly ColumnSpec[];
+  /** Columns that are never features when they are inferred (times, keys, bookkeeping). @default [] */
+  readonly excludeColumns?: readonly string[];
   /** How predictions meet their labels. Without it, quality is not tracked. */
   readonly labels?: { readonly keys: readonly string[]; readonly labelColumn: string };
   /** Earlier windows (of the same length) whose quality is recomputed from labels that arrived late. @default 4 */
@@ -66,6 +71,8 @@ export interface MonitorDependencies {
   readonly profileMetrics: MetricsTable<ProfileMetricRow>;
   readonly driftMetrics: MetricsTable<DriftMetricRow>;
   readonly reports: ReportStore;
+  /** Where the run is logged as a tracking run. @default not logged */
+  readonly runs?: MonitoringRunLog;
   readonly now?: () => Date;
 }
 
@@ -75,6 +82,8 @@ export interface MonitorRunResult {
   readonly report: string;
   /** The report itself. */
   readonly html: string;
+  /** The tracking run the monitoring run was logged as, when there is a run log. */
+  readonly trackingRun?: LoggedMonitoringRun;
   /** Earlier windows whose quality was recomputed, with the labeled counts now known. */
   readonly recomputedQuality: readonly { readonly window: MonitoringWindow; readonly labeled: number }[];
 }
@@ -109,7 +118,8 @@ export async function runMonitoring(
   const quality = labels ? new QualityAccumulator(task) : null;
   for await (const batch of deps.predictions.scan(window)) {
     if (!builder) {
-      const names = Object.keys(batch[0] ?? {}).filter((name) => name !== predictionColumn);
+      const excluded = new Set([predictionColumn, ...(config.excludeColumns ?? [])]);
+      const names = Object.keys(batch[0] ?? {}).filter((name) => !excluded.has(name));
       builder = new ProfileBuilder(
         profileSpec(inferColumnSpecs(batch, names), predictionColumn),
         config.profileOptions,
@@ -162,7 +172,8 @@ export async function runMonitoring(
   ).filter((run) => run.window.end < window.end);
   const html = renderReport({ result, history, generatedAt: computedAt });
   const report = await deps.reports.put(config.model, window, html);
-  return { result, report, html, recomputedQuality };
+  const trackingRun = await deps.runs?.log({ result, html, report, computedAt });
+  return { result, report, html, recomputedQuality, ...(trackingRun ? { trackingRun } : {}) };
 }
 
 function featureSpecs(config: MonitorConfig, baseline: Baseline | null): readonly ColumnSpec[] | null {

@@ -152,6 +152,7 @@ describe('the monitoring pipeline, run locally', () => {
       outcome: 'alarm',
       rows: 1000,
       report: 's3://mlops-artifacts/monitoring/churn/reports/2026-01-08T00:00:00.000Z.html',
+      trackingRun: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
     expect(announced.map((e) => e.detail.model)).toEqual(['churn']);
     expect(JSON.parse(metrics[0]!)).toMatchObject({ Model: 'churn', Rows: 1000 });

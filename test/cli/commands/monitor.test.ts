@@ -101,6 +101,8 @@ describe('mlops monitor', () => {
       '1',
       '--training-table',
       's3://mlops-lakehouse/training/churn_v1',
+      '--training-table-version',
+      '1',
       '--exclude',
       'request_id',
     ]);
@@ -133,6 +135,9 @@ describe('mlops monitor', () => {
       'report: s3://mlops-artifacts/monitoring/churn/reports/2026-01-08T00:00:00.000Z.html',
     );
     expect(readFileSync(out, 'utf8')).toContain('Crossed a threshold: <strong>x0</strong>.');
+    expect(run.stdout).toMatch(
+      /tracking run: [0-9a-f]{32} in experiment monitoring\/churn \(mlflow-artifacts:\/\d+\/[0-9a-f]{32}\/artifacts\/report\.html\)/,
+    );
 
     const lake = lakehouseContext(loadRuntimeConfig(platform.env));
     try {
