@@ -11,6 +11,7 @@ import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { GitHubOidcStack } from './stacks/github-oidc-stack.ts';
+import { MonitoringStack } from './stacks/monitoring-stack.ts';
 import { PipelinesStack } from './stacks/pipelines-stack.ts';
 import { promotionPlan } from './stacks/promotion-plan.ts';
 
@@ -25,6 +26,7 @@ export interface BuiltApp {
         readonly pipelines: PipelinesStack;
         readonly github?: GitHubOidcStack;
         readonly analytics?: AnalyticsStack;
+        readonly monitoring?: MonitoringStack;
       }
     >
   >;
@@ -49,6 +51,7 @@ export function buildApp(props: AppProps = {}): BuiltApp {
       pipelines: PipelinesStack;
       github?: GitHubOidcStack;
       analytics?: AnalyticsStack;
+      monitoring?: MonitoringStack;
     }
   > = {};
   for (const [name, stage] of Object.entries(stages)) {
@@ -86,6 +89,15 @@ export function buildApp(props: AppProps = {}): BuiltApp {
       encryptionKey: data.key,
       accessLogsBucket: data.accessLogsBucket,
     });
+    const monitoringPipeline = pipelines.pipelines.monitoring;
+    if (monitoringPipeline) {
+      built[name].monitoring = new MonitoringStack(app, `mlops-${name}-monitoring`, {
+        env,
+        stage: name,
+        pipeline: monitoringPipeline,
+        models: stage.monitoredModels,
+      });
+    }
     if (github) {
       built[name].github = new GitHubOidcStack(app, `mlops-${name}-github`, {
         env,

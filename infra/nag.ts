@@ -66,6 +66,12 @@ export const ALLOWED_WILDCARDS: readonly AllowedWildcard[] = [
       'The scoring function invokes the endpoints deployed from the registry, whose names are chosen at deployment time.',
   },
   {
+    actions: /^glue:(GetDatabase|CreateTable|UpdateTable)$/,
+    resource: /:glue:[a-z0-9-]+:\d{12}:table\/mlops_[a-z0-9_]+\/\*_metrics$/,
+    reason:
+      "The monitoring metrics tables (<model>_profile_metrics, <model>_drift_metrics) are registered in the stage's Glue database when a model is first monitored; their names are known at run time only.",
+  },
+  {
     actions: /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
     resource: /^\*$/,
     reason: 'X-Ray write actions support no resource-level permissions.',

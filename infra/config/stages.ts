@@ -66,6 +66,28 @@ export const StageSchema = z.object({
         .optional(),
     })
     .optional(),
+  /**
+   * Models monitored on a schedule in this stage (`mlops-<stage>-monitoring`): name, and optionally
+   * an EventBridge Scheduler expression (default daily), a window length and the monitoring target.
+   */
+  monitoredModels: z
+    .array(
+      z.object({
+        model: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'model names are letters, digits, "_" and "-"'),
+        schedule: z
+          .string()
+          .regex(/^(rate|cron)\(.+\)$/, 'schedule must be rate(...) or cron(...)')
+          .optional(),
+        window: z
+          .string()
+          .regex(/^[1-9]\d*[mhdw]$/, 'window must look like 30m, 12h, 7d or 2w')
+          .optional(),
+        target: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .default([]),
 });
 
 export type StageSettings = z.infer<typeof StageSchema>;

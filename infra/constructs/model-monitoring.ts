@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -33,8 +33,14 @@ export interface ModelMonitoringProps {
   readonly models: readonly MonitoredModel[];
   /** Bus the task announces `threshold.crossed` on. @default the account's default event bus */
   readonly eventBus?: events.IEventBus;
-  /** Actions of each model's CloudWatch alarm (e.g. an SNS topic). @default none */
+  /** Actions of each model's CloudWatch alarm and of the failure alarm (e.g. an SNS topic). @default none */
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /**
+   * Glue database the task registers the metrics tables in (`LakehouseAnalytics.databaseName`,
+   * `mlops_<stage>`): the task may create and update tables there, nothing else.
+   * @default none: the task cannot register the metrics tables in Glue
+   */
+  readonly glueDatabase?: string;
 }
 
 /**
@@ -42,11 +48,15 @@ export interface ModelMonitoringProps {
  * the monitoring state machine (daily by default, the window ending at the scheduled time), one
  * CloudWatch alarm per model on the `ThresholdsCrossed` metric the task writes (the per-model
  * thresholds live in the model's monitoring target, so the alarm fires when any is crossed; the
- * deployment pipeline can roll back on it), and the task's right to announce on the event bus.
+ * deployment pipeline can roll back on it), one alarm on failed monitoring executions (a
+ * schedule that fails every day would otherwise go unnoticed), and the task's rights to announce
+ * on the event bus and to register the metrics tables in the Glue database.
  */
 export class ModelMonitoring extends Construct {
   readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
+  /** Fires when a monitoring execution fails or is rejected. */
+  readonly failureAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ModelMonitoringProps) {
     super(scope, id);
@@ -65,7 +75,34 @@ export class ModelMonitoring extends Construct {
     task.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }),
     );
+    if (props.glueDatabase !== undefined) {
+      const stack = Stack.of(this);
+      task.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          // What layers/lakehouse/glue-catalog.ts calls; only tables named like metrics tables.
+          actions: ['glue:GetDatabase', 'glue:CreateTable', 'glue:UpdateTable'],
+          resources: [
+            stack.formatArn({ service: 'glue', resource: 'catalog' }),
+            stack.formatArn({ service: 'glue', resource: 'database', resourceName: props.glueDatabase }),
+            stack.formatArn({
+              service: 'glue',
+              resource: 'table',
+              resourceName: `${props.glueDatabase}/*_metrics`,
+            }),
+          ],
+        }),
+      );
+    }
     const stateMachine: sfn.IStateMachine = props.pipeline.stateMachine;
+    this.failureAlarm = new cloudwatch.Alarm(this, 'FailedRuns', {
+      alarmDescription: 'A monitoring execution failed or was rejected (see the execution history)',
+      metric: props.pipeline.stateMachine.metricFailed({ period: Duration.days(1), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const action of props.alarmActions ?? []) this.failureAlarm.addAlarmAction(action);
     const alarms: Record<string, cloudwatch.Alarm> = {};
     const schedules: Record<string, scheduler.Schedule> = {};
     for (const monitored of props.models) {

@@ -265,7 +265,7 @@ describe('idle-cost assurances', () => {
     expect(
       [...report.billed.values()]
         .map(({ cost }) => cost.kind)
-        .every((kind) => kind === 'key' || kind === 'storage'),
+        .every((kind) => kind === 'key' || kind === 'storage' || kind === 'fixed'),
     ).toBe(true);
   });
 

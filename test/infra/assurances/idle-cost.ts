@@ -57,6 +57,7 @@ export const IDLE_COSTS: Readonly<Record<string, IdleCost>> = {
   'AWS::Scheduler::Schedule': NONE(
     'EventBridge Scheduler bills per invocation (a daily schedule stays in the free tier)',
   ),
+  'AWS::CloudWatch::Alarm': { kind: 'fixed', note: 'USD 0.10 per standard-resolution alarm-month' },
   'AWS::Events::Rule': NONE('rules on the default bus bill nothing; matched events are free for AWS targets'),
   'AWS::Events::Connection': NONE(
     'connections are free; the copy of the credential EventBridge keeps is charged to AWS, not the account',

@@ -9,7 +9,7 @@ const stage = (account: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('parseStages', () => {
-  it('fills the defaults: serverless endpoints, a created OIDC provider, the artifact root as prefix', () => {
+  it('fills the defaults: serverless endpoints, a created OIDC provider, the artifact root as prefix, no monitored models', () => {
     expect(parseStages({ dev: stage('111111111111') }).dev).toEqual({
       account: '111111111111',
       region: 'eu-west-1',
@@ -17,6 +17,7 @@ describe('parseStages', () => {
       githubOidcProvider: 'create',
       endpointType: 'serverless',
       approvedArtifactsPrefix: 'mlflow-artifacts/',
+      monitoredModels: [],
     });
   });
 
