@@ -34,6 +34,7 @@ export const TRACKING_ROUTES = [
   { method: 'POST', path: `${API}/runs/set-tag`, scope: 'write' },
   { method: 'POST', path: `${API}/runs/delete-tag`, scope: 'write' },
   { method: 'GET', path: `${API}/metrics/get-history`, scope: 'read' },
+  { method: 'GET', path: `${API}/metrics/get-history-bulk-interval`, scope: 'read' },
   { method: 'GET', path: `${API}/artifacts/list`, scope: 'read' },
   { method: 'POST', path: `${API}/logged-models`, scope: 'write' },
   { method: 'POST', path: `${API}/logged-models/search`, scope: 'read' },

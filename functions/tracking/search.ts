@@ -6,7 +6,13 @@
  */
 import { InvalidParameterError } from '../../layers/runtime/errors.ts';
 import { type Comparator, isComparison, likePattern, parseFilter, type RawClause } from './filter.ts';
-import type { Experiment, LoggedModel, Run, ViewType } from './model.ts';
+import {
+  type Experiment,
+  LOGGED_MODEL_STATUSES,
+  type LoggedModel,
+  type Run,
+  type ViewType,
+} from './model.ts';
 
 type EntityType = 'metric' | 'param' | 'tag' | 'attribute' | 'dataset';
 
@@ -470,10 +476,69 @@ export function searchExperiments(
   return paginate(matching, search.maxResults, search.pageToken);
 }
 
+/** One logged-models/search order_by entry, as MLflow's `OrderBy` message carries it. */
+export interface LoggedModelOrder {
+  readonly fieldName: string;
+  readonly ascending: boolean;
+  readonly datasetName?: string;
+  readonly datasetDigest?: string;
+}
+
+const LOGGED_MODEL_ORDER_ATTRIBUTES: Record<string, (model: LoggedModel) => string | number | undefined> = {
+  name: (m) => m.name,
+  model_id: (m) => m.modelId,
+  model_type: (m) => m.modelType,
+  status: (m) => LOGGED_MODEL_STATUSES.indexOf(m.status),
+  source_run_id: (m) => m.sourceRunId,
+  creation_timestamp: (m) => m.creationTimestampMs,
+  creation_time: (m) => m.creationTimestampMs,
+  last_updated_timestamp: (m) => m.lastUpdatedTimestampMs,
+  last_updated_time: (m) => m.lastUpdatedTimestampMs,
+};
+
+/**
+ * Validates logged-models order_by entries as MLflow does and turns them into sort clauses, with
+ * MLflow's tie-breakers appended (creation time, newest first, then model id). Models carry no
+ * metrics in this store, so a `metrics.<key>` order leaves them tied.
+ */
+export function parseLoggedModelOrderBy(orderBy: readonly LoggedModelOrder[]): OrderClause<LoggedModel>[] {
+  const clauses: (OrderClause<LoggedModel> & { field: string })[] = orderBy.map((order) => {
+    let field = order.fieldName;
+    if (field.includes('.')) {
+      const entity = field.slice(0, field.indexOf('.'));
+      if (entity !== 'metrics') {
+        throw new InvalidParameterError(
+          `Invalid order by field name: ${entity}, only \`metrics.<name>\` is allowed.`,
+        );
+      }
+    } else {
+      field = field.trim();
+      if (!Object.hasOwn(LOGGED_MODEL_ORDER_ATTRIBUTES, field)) {
+        throw new InvalidParameterError(`Invalid order by field name: ${field}.`);
+      }
+    }
+    if (order.datasetDigest && !order.datasetName) {
+      throw new InvalidParameterError(
+        '`dataset_digest` can only be specified if `dataset_name` is also specified.',
+      );
+    }
+    if (field === 'creation_time') field = 'creation_timestamp';
+    const value = LOGGED_MODEL_ORDER_ATTRIBUTES[field] ?? (() => undefined);
+    return { field, ascending: order.ascending, value };
+  });
+  if (!clauses.some((clause) => clause.field === 'creation_timestamp')) {
+    clauses.push({ field: 'creation_timestamp', ascending: false, value: (m) => m.creationTimestampMs });
+  }
+  if (!clauses.some((clause) => clause.field === 'model_id')) {
+    clauses.push({ field: 'model_id', ascending: true, value: (m) => m.modelId });
+  }
+  return clauses;
+}
+
 /** logged-models/search: `name`, `model_id`, `status`, `source_run_id`, `model_type`, tags. and params. */
 export function searchLoggedModels(
   models: readonly LoggedModel[],
-  search: { filter?: string; maxResults: number; pageToken?: string },
+  search: { filter?: string; orderBy?: readonly LoggedModelOrder[]; maxResults: number; pageToken?: string },
 ): Page<LoggedModel> {
   const attributes: Record<string, (model: LoggedModel) => string | number | undefined> = {
     name: (m) => m.name,
@@ -504,9 +569,10 @@ export function searchLoggedModels(
     }
     return { clause: typedClause(raw, 'attribute', raw.key), lookup };
   });
+  const order = parseLoggedModelOrderBy(search.orderBy ?? []);
   decodePageToken(search.pageToken);
   const matching = models
     .filter((model) => clauses.every(({ clause, lookup }) => matchValue(lookup(model), clause)))
-    .sort(compareBy([{ value: (m) => m.creationTimestampMs, ascending: false }]));
+    .sort(compareBy(order));
   return paginate(matching, search.maxResults, search.pageToken);
 }

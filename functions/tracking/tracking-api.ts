@@ -9,6 +9,7 @@ import type { HttpEvent, HttpResult } from '../../layers/runtime/http/types.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { ArtifactRepository } from './artifact-repository.ts';
 import { artifactPathOf } from './artifact-repository.ts';
+import { MAX_SAMPLED_STEPS } from './metric-sampling.ts';
 import {
   double,
   int64,
@@ -137,6 +138,13 @@ const GetMetricHistoryRequest = z.object({
   max_results: searchMaxResults(25_000, 25_000),
   page_token: z.string().optional(),
 });
+const GetMetricHistoryBulkIntervalRequest = z.object({
+  run_ids: z.array(z.string()),
+  metric_key: z.string(),
+  start_step: int64.optional(),
+  end_step: int64.optional(),
+  max_results: int64.default(MAX_SAMPLED_STEPS),
+});
 const ListArtifactsRequest = z.object({ ...runIdFields, path: z.string().optional() });
 const CreateLoggedModelRequest = z.object({
   experiment_id: z.string(),
@@ -149,6 +157,17 @@ const CreateLoggedModelRequest = z.object({
 const SearchLoggedModelsRequest = z.object({
   experiment_ids: stringList,
   filter: z.string().optional(),
+  // MLflow's OrderBy message: an unset field_name reads as "" (and is then rejected as unknown).
+  order_by: z
+    .array(
+      z.object({
+        field_name: z.string().default(''),
+        ascending: z.boolean().default(true),
+        dataset_name: z.string().optional(),
+        dataset_digest: z.string().optional(),
+      }),
+    )
+    .default([]),
   max_results: searchMaxResults(50_000, 50),
   page_token: z.string().optional(),
 });
@@ -336,6 +355,21 @@ export function trackingEndpoints(
         ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
       });
     },
+    'GET /api/2.0/mlflow/metrics/get-history-bulk-interval': async (event) => {
+      const request = parseRequest(event, GetMetricHistoryBulkIntervalRequest, ['run_ids']);
+      const points = await core.getMetricHistoryBulkInterval({
+        runIds: request.run_ids,
+        key: request.metric_key,
+        ...(request.start_step !== undefined ? { startStep: request.start_step } : {}),
+        ...(request.end_step !== undefined ? { endStep: request.end_step } : {}),
+        maxResults: request.max_results,
+      });
+      return ok(
+        points.length
+          ? { metrics: points.map(({ runId, metric }) => ({ ...metricToWire(metric), run_id: runId })) }
+          : {},
+      );
+    },
     'GET /api/2.0/mlflow/artifacts/list': async (event) => {
       const request = parseRequest(event, ListArtifactsRequest);
       const run = await core.getRun(runIdOf(request));
@@ -358,6 +392,12 @@ export function trackingEndpoints(
       const request = parseRequest(event, SearchLoggedModelsRequest, ['experiment_ids']);
       const page = await core.searchLoggedModels(request.experiment_ids, {
         ...(request.filter !== undefined ? { filter: request.filter } : {}),
+        orderBy: request.order_by.map((order) => ({
+          fieldName: order.field_name,
+          ascending: order.ascending,
+          ...(order.dataset_name ? { datasetName: order.dataset_name } : {}),
+          ...(order.dataset_digest ? { datasetDigest: order.dataset_digest } : {}),
+        })),
         maxResults: request.max_results,
         ...(request.page_token !== undefined ? { pageToken: request.page_token } : {}),
       });

@@ -5,6 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidParameterError, NotFoundError } from '../../layers/runtime/errors.ts';
+import {
+  MAX_RUNS_PER_BULK_INTERVAL,
+  MAX_SAMPLED_STEPS,
+  pointsAtSteps,
+  sampledSteps,
+  stepRange,
+} from './metric-sampling.ts';
 import type {
   DatasetInput,
   Experiment,
@@ -20,6 +27,7 @@ import type {
 import { generateRunName } from './run-names.ts';
 import {
   type ExperimentSearch,
+  type LoggedModelOrder,
   type Page,
   paginate,
   type RunSearch,
@@ -47,6 +55,9 @@ import {
   validateMetricTimestamp,
   validateRunId,
 } from './validation.ts';
+
+/** The sentence MLflow appends to request-schema errors. */
+const SEE_API_DOCS = 'See the API docs for more information about request parameters.';
 
 export interface TrackingDeps {
   readonly store: TrackingStore;
@@ -306,6 +317,38 @@ export class TrackingCore {
     return paginate(await this.store.getMetricHistory(runId, key), maxResults, pageToken);
   }
 
+  /**
+   * One metric's history across runs at sampled steps (metrics/get-history-bulk-interval). Runs that
+   * do not exist contribute no points, as with MLflow's SQL store; malformed run ids are rejected.
+   */
+  async getMetricHistoryBulkInterval(input: {
+    runIds: readonly string[];
+    key: string;
+    startStep?: number;
+    endStep?: number;
+    maxResults: number;
+  }): Promise<{ runId: string; metric: Metric }[]> {
+    if (input.runIds.length > MAX_RUNS_PER_BULK_INTERVAL) {
+      throw new InvalidParameterError(
+        `GetMetricHistoryBulkInterval request must specify at most ${MAX_RUNS_PER_BULK_INTERVAL} run_ids. Received ${input.runIds.length} run_ids. ${SEE_API_DOCS}`,
+      );
+    }
+    if (input.maxResults < 1 || input.maxResults > MAX_SAMPLED_STEPS) {
+      throw new InvalidParameterError(
+        `max_results must be between 1 and ${MAX_SAMPLED_STEPS}. ${SEE_API_DOCS}`,
+      );
+    }
+    for (const runId of input.runIds) validateRunId(runId);
+    const range = stepRange(input.startStep, input.endStep);
+    const histories = await Promise.all(
+      input.runIds.map((runId) => this.store.getMetricHistory(runId, input.key)),
+    );
+    const steps = sampledSteps(histories, range, input.maxResults);
+    return input.runIds.flatMap((runId, i) =>
+      pointsAtSteps(histories[i] ?? [], steps).map((metric) => ({ runId, metric })),
+    );
+  }
+
   async logInputs(
     runId: string,
     datasets: readonly DatasetInput[],
@@ -405,7 +448,12 @@ export class TrackingCore {
 
   async searchLoggedModels(
     experimentIds: readonly string[],
-    search: { filter?: string; maxResults: number; pageToken?: string },
+    search: {
+      filter?: string;
+      orderBy?: readonly LoggedModelOrder[];
+      maxResults: number;
+      pageToken?: string;
+    },
   ): Promise<Page<LoggedModel>> {
     for (const id of experimentIds) validateExperimentId(id);
     searchLoggedModels([], search);

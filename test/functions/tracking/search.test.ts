@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Run } from '../../../functions/tracking/model.ts';
-import { type RunSearch, searchExperiments, searchRuns } from '../../../functions/tracking/search.ts';
+import type { LoggedModel, Run } from '../../../functions/tracking/model.ts';
+import {
+  type LoggedModelOrder,
+  type RunSearch,
+  searchExperiments,
+  searchLoggedModels,
+  searchRuns,
+} from '../../../functions/tracking/search.ts';
 
 function run(
   name: string,
@@ -252,5 +258,56 @@ describe('experiments/search', () => {
     expect(names('', ['experiment_id ASC'], 'ALL')).toEqual(['Default', 'churn-a', 'churn-b']);
     expect(() => names("foo = 'x'")).toThrow("Invalid attribute key 'foo'");
     expect(() => names('', ['nope'])).toThrow("Invalid attribute key 'nope'");
+  });
+});
+
+describe('logged-models/search order_by', () => {
+  const model = (id: string, name: string, created: number, status: LoggedModel['status']): LoggedModel => ({
+    modelId: id,
+    experimentId: '1',
+    name,
+    creationTimestampMs: created,
+    lastUpdatedTimestampMs: 100 - created,
+    artifactUri: `mlflow-artifacts:/1/models/${id}/artifacts`,
+    status,
+    modelType: '',
+    ...(name === 'b' ? { sourceRunId: 'r'.repeat(32) } : {}),
+    tags: {},
+    params: {},
+  });
+  const MODELS = [
+    model('m-3', 'b', 10, 'LOGGED_MODEL_READY'),
+    model('m-1', 'a', 20, 'LOGGED_MODEL_PENDING'),
+    model('m-2', 'c', 20, 'LOGGED_MODEL_READY'),
+  ];
+  const ids = (orderBy: LoggedModelOrder[]) =>
+    searchLoggedModels(MODELS, { orderBy, maxResults: 10 }).items.map((m) => m.modelId);
+
+  it('orders newest first, then by model id, when no order is given', () => {
+    expect(ids([])).toEqual(['m-1', 'm-2', 'm-3']);
+  });
+
+  it('orders by the named attribute in either direction, MLflow aliases included', () => {
+    expect(ids([{ fieldName: 'name', ascending: true }])).toEqual(['m-1', 'm-3', 'm-2']);
+    expect(ids([{ fieldName: 'name', ascending: false }])).toEqual(['m-2', 'm-3', 'm-1']);
+    expect(ids([{ fieldName: 'creation_time', ascending: true }])).toEqual(['m-3', 'm-1', 'm-2']);
+    expect(ids([{ fieldName: 'last_updated_timestamp', ascending: true }])).toEqual(['m-1', 'm-2', 'm-3']);
+    expect(ids([{ fieldName: ' status ', ascending: false }])).toEqual(['m-2', 'm-3', 'm-1']);
+  });
+
+  it('sorts models without the attribute last and leaves metric orders to the tie-breakers', () => {
+    expect(ids([{ fieldName: 'source_run_id', ascending: false }])).toEqual(['m-3', 'm-1', 'm-2']);
+    expect(ids([{ fieldName: 'metrics.auc', ascending: false }])).toEqual(['m-1', 'm-2', 'm-3']);
+  });
+
+  it("rejects what MLflow rejects, with MLflow's messages", () => {
+    expect(() => ids([{ fieldName: 'params.x', ascending: true }])).toThrow(
+      'Invalid order by field name: params, only `metrics.<name>` is allowed.',
+    );
+    expect(() => ids([{ fieldName: 'nope', ascending: true }])).toThrow('Invalid order by field name: nope.');
+    expect(() => ids([{ fieldName: '', ascending: true }])).toThrow('Invalid order by field name: .');
+    expect(() => ids([{ fieldName: 'metrics.auc', ascending: true, datasetDigest: 'd' }])).toThrow(
+      '`dataset_digest` can only be specified if `dataset_name` is also specified.',
+    );
   });
 });
