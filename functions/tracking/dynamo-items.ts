@@ -13,12 +13,17 @@
  *                                                    outputs and a version `ver` bumped by every write
  *   HIST#<run_id>#<bucket>    <time>#<random>        a history page: the points one request logged for
  *                                                    the keys hashing to `bucket` (0-15), JSON in `d`
+ *   CHG#<experiment_id>#<s>   <time>#<run_id>#<rnd>  the experiment's change log: one entry per run
+ *                                                    write (`s` = shard 0-7 by run id), read by
+ *                                                    searches to refresh their cached runs
  *   MODEL#<model_id>          MODEL                  which experiment a logged model is in
  *   EXP#<experiment_id>       LM#<model_id>          a logged model with its tags and params
  *
- * The runs of an experiment sit in one partition, so `runs/search` is one (segmented) consistent
- * Query. History pages are append-only and never conflict; the latest-value entries are moved
- * forward with conditional updates (see dynamo-store.ts).
+ * The runs of an experiment sit in one partition, so the first `runs/search` of an experiment is one
+ * (segmented) consistent Query; later ones read the change log since the previous search and only
+ * the runs it names (run-search-cache.ts). History pages and change entries are append-only and
+ * never conflict; the latest-value entries are moved forward with conditional updates (see
+ * dynamo-store.ts).
  */
 import type { DatasetInput, Experiment, LoggedModel, Metric, Run, RunInfo } from './model.ts';
 import { metricOrderKey } from './ordering.ts';
@@ -33,6 +38,21 @@ export const modelPointerPk = (modelId: string) => `MODEL#${modelId}`;
 export const modelSk = (modelId: string) => `LM#${modelId}`;
 export const HISTORY_BUCKETS = 16;
 export const historyPk = (runId: string, bucket: number) => `HIST#${runId}#${bucket.toString(16)}`;
+
+export const RUN_CHANGE_SHARDS = 8;
+export const runChangePk = (experimentId: string, shard: number) => `CHG#${experimentId}#${shard}`;
+/** Change-log sort keys start with the epoch-ms time, so "changed since t" is one key range. */
+export const runChangeSkAfter = (time: number) =>
+  `${Math.max(0, Math.floor(time)).toString().padStart(15, '0')}#~`;
+
+/** A change-log entry for a write to a run. */
+export function runChangeItem(experimentId: string, runId: string, time: number): Record<string, unknown> {
+  return {
+    pk: runChangePk(experimentId, historyBucket(runId) % RUN_CHANGE_SHARDS),
+    sk: `${time.toString().padStart(15, '0')}#${runId}#${Math.random().toString(36).slice(2, 8)}`,
+    runId,
+  };
+}
 
 /** FNV-1a hash of a metric key, to spread a run's history over HISTORY_BUCKETS partitions. */
 export function historyBucket(key: string): number {

@@ -37,7 +37,11 @@ import {
   loggedModelFromItem,
   modelPointerPk,
   modelSk,
+  RUN_CHANGE_SHARDS,
   type RunItem,
+  runChangeItem,
+  runChangePk,
+  runChangeSkAfter,
   runFromItem,
   runInfoFromItem,
   runItem,
@@ -49,7 +53,16 @@ import {
 } from './dynamo-items.ts';
 import type { DatasetInput, Experiment, LifecycleStage, LoggedModel, Metric, Run, RunInfo } from './model.ts';
 import { metricOrderKey } from './ordering.ts';
-import type { Batch, NewExperiment, NewLoggedModel, RunFields, RunUpdate, TrackingStore } from './store.ts';
+import { RunSearchCache, type VersionedRun } from './run-search-cache.ts';
+import type {
+  Batch,
+  NewExperiment,
+  NewLoggedModel,
+  RunFields,
+  RunListing,
+  RunUpdate,
+  TrackingStore,
+} from './store.ts';
 
 const DEFAULT_EXPERIMENT_ID = '0';
 const POINTER_CACHE_LIMIT = 50_000;
@@ -57,6 +70,10 @@ const POINTER_CACHE_LIMIT = 50_000;
 export interface DynamoTrackingStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** Clock for change-log entries and the search cache. @default Date.now */
+  readonly now?: () => number;
+  /** Most runs the search cache holds (0 turns it off). @default 50_000 */
+  readonly searchCacheRuns?: number;
 }
 
 export class DynamoTrackingStore implements TrackingStore {
@@ -65,10 +82,25 @@ export class DynamoTrackingStore implements TrackingStore {
   /** run/model id → experiment id; immutable mappings, so caching them is always correct. */
   readonly #pointers = new Map<string, string>();
   #defaultEnsured = false;
+  readonly #now: () => number;
+  readonly #searchCache: RunSearchCache | undefined;
 
   constructor(options: DynamoTrackingStoreOptions) {
     this.#db = options.client;
     this.#table = options.tableName;
+    this.#now = options.now ?? Date.now;
+    this.#searchCache =
+      options.searchCacheRuns === 0
+        ? undefined
+        : new RunSearchCache(
+            {
+              allRuns: (experimentId) => this.#readAllRuns(experimentId),
+              changedRunIds: (experimentId, since) => this.#changedRunIds(experimentId, since),
+              getRuns: (experimentId, runIds) =>
+                this.#batchGetRuns(runIds.map((runId) => ({ runId, experimentId }))),
+            },
+            { now: this.#now, ...(options.searchCacheRuns ? { maxRuns: options.searchCacheRuns } : {}) },
+          );
     // DynamoDB rejects an item over 400 KB with a ValidationException; for the client that is bad input.
     this.#db.middlewareStack.add(
       (next) => async (args) => {
@@ -226,6 +258,7 @@ export class DynamoTrackingStore implements TrackingStore {
       ExpressionAttributeValues: { ':pk': experimentPk(experimentId), ':r': 'R#' },
       ProjectionExpression: 'sk, lifecycleStage, deletedWithExperiment',
     });
+    const changed: string[] = [];
     for (const run of runs) {
       const cascade =
         stage === 'deleted'
@@ -236,6 +269,7 @@ export class DynamoTrackingStore implements TrackingStore {
             ? 'SET lifecycleStage = :stage REMOVE deletedWithExperiment ADD ver :one'
             : undefined;
       if (!cascade) continue;
+      changed.push((run.sk as string).slice(2));
       await this.#db.send(
         new UpdateCommand({
           TableName: this.#table,
@@ -249,6 +283,7 @@ export class DynamoTrackingStore implements TrackingStore {
         }),
       );
     }
+    await this.#noteChanges(experimentId, changed);
   }
 
   async setExperimentTag(
@@ -312,6 +347,7 @@ export class DynamoTrackingStore implements TrackingStore {
               },
             },
             { PutRequest: { Item: runItem(info, tags) } },
+            { PutRequest: { Item: runChangeItem(info.experimentId, info.runId, this.#now()) } },
           ],
         },
       }),
@@ -363,7 +399,12 @@ export class DynamoTrackingStore implements TrackingStore {
     return item;
   }
 
-  async listRuns(experimentIds: readonly string[], fields?: RunFields): Promise<Run[]> {
+  async listRuns(experimentIds: readonly string[], fields?: RunFields): Promise<RunListing> {
+    const cache = this.#searchCache;
+    if (fields && cache) {
+      const runs = await Promise.all(experimentIds.map((experimentId) => cache.runs(experimentId)));
+      return { runs: runs.flat(), complete: true };
+    }
     const projection = fields ? runProjection(fields) : undefined;
     // Run ids are hex: one Query per leading digit, in parallel, reads an experiment's runs at once.
     const segments = experimentIds.flatMap((experimentId) =>
@@ -380,11 +421,57 @@ export class DynamoTrackingStore implements TrackingStore {
         }),
       ),
     );
-    return pages.flat().map(runFromItem);
+    return { runs: pages.flat().map(runFromItem), complete: projection === undefined };
   }
 
   async getRuns(runs: readonly { readonly runId: string; readonly experimentId: string }[]): Promise<Run[]> {
-    const found = new Map<string, Run>();
+    const found = new Map((await this.#batchGetRuns(runs)).map(({ run }) => [run.info.runId, run]));
+    return runs.flatMap((run) => found.get(run.runId) ?? []);
+  }
+
+  /** Every run item of the experiment, read in 16 parallel Queries (one per leading hex digit). */
+  async #readAllRuns(experimentId: string): Promise<VersionedRun[]> {
+    const pages = await Promise.all(
+      [...'0123456789abcdef'].map((digit) =>
+        this.#queryAll({
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+          ExpressionAttributeValues: { ':pk': experimentPk(experimentId), ':r': `R#${digit}` },
+        }),
+      ),
+    );
+    return pages.flat().map(versionedRun);
+  }
+
+  /** Ids of the runs of the experiment with a change-log entry later than `since`. */
+  async #changedRunIds(experimentId: string, since: number): Promise<string[]> {
+    const shards = await Promise.all(
+      Array.from({ length: RUN_CHANGE_SHARDS }, (_, shard) =>
+        this.#queryAll({
+          KeyConditionExpression: 'pk = :pk AND sk > :since',
+          ExpressionAttributeValues: {
+            ':pk': runChangePk(experimentId, shard),
+            ':since': runChangeSkAfter(since),
+          },
+          ProjectionExpression: 'runId',
+        }),
+      ),
+    );
+    return [...new Set(shards.flat().map((entry) => entry.runId as string))];
+  }
+
+  /** Change-log entries for writes to these runs (see dynamo-items.ts). */
+  async #noteChanges(experimentId: string, runIds: readonly string[]): Promise<void> {
+    const now = this.#now();
+    await this.#batchWrite(
+      runIds.map((runId) => ({ PutRequest: { Item: runChangeItem(experimentId, runId, now) } })),
+    );
+  }
+
+  /** The runs with their versions, strongly consistent, 100 keys per BatchGetItem, in parallel. */
+  async #batchGetRuns(
+    runs: readonly { readonly runId: string; readonly experimentId: string }[],
+  ): Promise<VersionedRun[]> {
+    const found: VersionedRun[] = [];
     const chunks: (typeof runs)[] = [];
     for (let i = 0; i < runs.length; i += 100) chunks.push(runs.slice(i, i + 100));
     await Promise.all(
@@ -399,15 +486,12 @@ export class DynamoTrackingStore implements TrackingStore {
           const result = await this.#db.send(
             new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }),
           );
-          for (const item of result.Responses?.[this.#table] ?? []) {
-            const run = runFromItem(item);
-            found.set(run.info.runId, run);
-          }
+          for (const item of result.Responses?.[this.#table] ?? []) found.push(versionedRun(item));
           keys = (result.UnprocessedKeys?.[this.#table]?.Keys ?? []) as Record<string, unknown>[];
         }
       }),
     );
-    return runs.flatMap((run) => found.get(run.runId) ?? []);
+    return found;
   }
 
   async updateRun(runId: string, update: RunUpdate): Promise<RunInfo> {
@@ -429,29 +513,35 @@ export class DynamoTrackingStore implements TrackingStore {
       names['#rn'] = 'mlflow.runName';
       values[':name'] = update.runName;
     }
-    const result = await this.#db.send(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: run.pk, sk: run.sk },
-        UpdateExpression: `${sets.length ? `SET ${sets.join(', ')} ` : ''}ADD ver :one`,
-        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
+    const [result] = await Promise.all([
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: run.pk, sk: run.sk },
+          UpdateExpression: `${sets.length ? `SET ${sets.join(', ')} ` : ''}ADD ver :one`,
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+      this.#noteChanges(run.experimentId, [runId]),
+    ]);
     return runInfoFromItem(result.Attributes as RunItem);
   }
 
   async setRunLifecycle(runId: string, stage: LifecycleStage): Promise<void> {
     const run = await this.#requireRunItem(runId);
-    await this.#db.send(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: run.pk, sk: run.sk },
-        UpdateExpression: 'SET lifecycleStage = :stage REMOVE deletedWithExperiment ADD ver :one',
-        ExpressionAttributeValues: { ':stage': stage, ':one': 1 },
-      }),
-    );
+    await Promise.all([
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: run.pk, sk: run.sk },
+          UpdateExpression: 'SET lifecycleStage = :stage REMOVE deletedWithExperiment ADD ver :one',
+          ExpressionAttributeValues: { ':stage': stage, ':one': 1 },
+        }),
+      ),
+      this.#noteChanges(run.experimentId, [runId]),
+    ]);
   }
 
   async logBatch(runId: string, batch: Batch): Promise<void> {
@@ -475,12 +565,14 @@ export class DynamoTrackingStore implements TrackingStore {
     }
     const changes = Object.keys(newParams).length + Object.keys(batch.tags).length + latest.size;
     const update = changes === 0 ? Promise.resolve() : this.#updateRun(run, newParams, batch.tags, latest);
+    // The change-log entry travels with the history pages (one BatchWriteItem).
+    const change = changes === 0 ? [] : [runChangeItem(run.experimentId, runId, this.#now())];
     if (Object.keys(newParams).length > 0) {
       // A param can still lose a race to another value: settle that before anything else is written.
       await update;
-      await this.#appendHistory(runId, batch.metrics);
+      await this.#appendHistory(runId, batch.metrics, change);
     } else {
-      await Promise.all([update, this.#appendHistory(runId, batch.metrics)]);
+      await Promise.all([update, this.#appendHistory(runId, batch.metrics, change)]);
     }
   }
 
@@ -580,8 +672,11 @@ export class DynamoTrackingStore implements TrackingStore {
     );
   }
 
-  async #appendHistory(runId: string, metrics: readonly Metric[]): Promise<void> {
-    if (metrics.length === 0) return;
+  async #appendHistory(
+    runId: string,
+    metrics: readonly Metric[],
+    extra: readonly Record<string, unknown>[] = [],
+  ): Promise<void> {
     const pages = new Map<number, HistoryPage>();
     for (const metric of metrics) {
       const bucket = historyBucket(metric.key);
@@ -595,7 +690,7 @@ export class DynamoTrackingStore implements TrackingStore {
     const requests = [...pages].map(([bucket, page]) => ({
       PutRequest: { Item: { pk: historyPk(runId, bucket), sk, d: JSON.stringify(page) } },
     }));
-    await this.#batchWrite(requests);
+    await this.#batchWrite([...requests, ...extra.map((Item) => ({ PutRequest: { Item } }))]);
   }
 
   async deleteRunTag(runId: string, key: string): Promise<boolean> {
@@ -611,6 +706,7 @@ export class DynamoTrackingStore implements TrackingStore {
           ExpressionAttributeValues: { ':one': 1 },
         }),
       );
+      await this.#noteChanges(run.experimentId, [runId]);
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -650,14 +746,17 @@ export class DynamoTrackingStore implements TrackingStore {
     const known = new Set((run.di ?? []).map(identity));
     const di = [...(run.di ?? []), ...datasets.filter((input) => !known.has(identity(input)))];
     const mi = [...new Set([...(run.mi ?? []), ...modelIds])];
-    await this.#db.send(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: run.pk, sk: run.sk },
-        UpdateExpression: 'SET di = :di, mi = :mi ADD ver :one',
-        ExpressionAttributeValues: { ':di': di, ':mi': mi, ':one': 1 },
-      }),
-    );
+    await Promise.all([
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: run.pk, sk: run.sk },
+          UpdateExpression: 'SET di = :di, mi = :mi ADD ver :one',
+          ExpressionAttributeValues: { ':di': di, ':mi': mi, ':one': 1 },
+        }),
+      ),
+      this.#noteChanges(run.experimentId, [runId]),
+    ]);
   }
 
   async logOutputs(runId: string, outputs: readonly { modelId: string; step: number }[]): Promise<void> {
@@ -666,14 +765,17 @@ export class DynamoTrackingStore implements TrackingStore {
     for (const output of outputs) {
       if (!mo.some((o) => o.modelId === output.modelId && o.step === output.step)) mo.push(output);
     }
-    await this.#db.send(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: run.pk, sk: run.sk },
-        UpdateExpression: 'SET mo = :mo ADD ver :one',
-        ExpressionAttributeValues: { ':mo': mo, ':one': 1 },
-      }),
-    );
+    await Promise.all([
+      this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: run.pk, sk: run.sk },
+          UpdateExpression: 'SET mo = :mo ADD ver :one',
+          ExpressionAttributeValues: { ':mo': mo, ':one': 1 },
+        }),
+      ),
+      this.#noteChanges(run.experimentId, [runId]),
+    ]);
   }
 
   // ---- logged models -----------------------------------------------------------------------
@@ -804,22 +906,32 @@ export class DynamoTrackingStore implements TrackingStore {
     return items;
   }
 
-  /** BatchWrite in chunks of 25, re-sending unprocessed items (DynamoDB's partial success). */
-  async #batchWrite(requests: Record<string, unknown>[]): Promise<void> {
-    for (let i = 0; i < requests.length; i += 25) {
-      let pending: Record<string, unknown>[] | undefined = requests.slice(i, i + 25);
-      for (let attempt = 0; pending?.length; attempt += 1) {
-        if (attempt > 0)
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-        const result = await this.#db.send(
-          new BatchWriteCommand({ RequestItems: { [this.#table]: pending as never } }),
-        );
-        pending = result.UnprocessedItems?.[this.#table] as Record<string, unknown>[] | undefined;
-        if (attempt >= 8 && pending?.length) {
-          const error = new Error('DynamoDB left items unprocessed after 8 attempts');
-          error.name = 'ProvisionedThroughputExceededException';
-          throw error;
-        }
+  /**
+   * BatchWrite in chunks of 25, sent in parallel (at most 8 at a time), re-sending unprocessed items
+   * (DynamoDB's partial success) with backoff.
+   */
+  async #batchWrite(requests: readonly Record<string, unknown>[]): Promise<void> {
+    const chunks: Record<string, unknown>[][] = [];
+    for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) await this.#batchWriteChunk(chunks[next++] as Record<string, unknown>[]);
+    };
+    await Promise.all(Array.from({ length: Math.min(8, chunks.length) }, worker));
+  }
+
+  async #batchWriteChunk(chunk: Record<string, unknown>[]): Promise<void> {
+    let pending: Record<string, unknown>[] | undefined = chunk;
+    for (let attempt = 0; pending?.length; attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      const result = await this.#db.send(
+        new BatchWriteCommand({ RequestItems: { [this.#table]: pending as never } }),
+      );
+      pending = result.UnprocessedItems?.[this.#table] as Record<string, unknown>[] | undefined;
+      if (attempt >= 8 && pending?.length) {
+        const error = new Error('DynamoDB left items unprocessed after 8 attempts');
+        error.name = 'ProvisionedThroughputExceededException';
+        throw error;
       }
     }
   }
@@ -868,4 +980,8 @@ function runProjection(fields: RunFields): { expression: string; names: Record<s
   add('t', fields.tags);
   if (fields.datasets) paths.push('di');
   return { expression: paths.join(', '), names };
+}
+
+function versionedRun(item: Record<string, unknown>): VersionedRun {
+  return { run: runFromItem(item), version: Number(item.ver ?? 0) };
 }

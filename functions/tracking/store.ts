@@ -52,6 +52,12 @@ export interface RunFields {
   readonly datasets: boolean;
 }
 
+export interface RunListing {
+  readonly runs: Run[];
+  /** Whether the runs carry all their data (a search may answer with them as they are). */
+  readonly complete: boolean;
+}
+
 export interface NewLoggedModel {
   readonly experimentId: string;
   readonly name: string;
@@ -77,11 +83,12 @@ export interface TrackingStore {
   createRun(info: RunInfo, tags: Readonly<Record<string, string>>): Promise<void>;
   getRun(runId: string): Promise<Run | undefined>;
   /**
-   * Every run (active and deleted) of the experiments. With `fields`, the runs carry their info and
-   * only the named metrics, params and tags (and dataset inputs when asked), which is all a search
-   * needs to filter and order; `getRuns` then reads the page in full.
+   * Every run (active and deleted) of the experiments, reflecting every write that completed before
+   * the call. With `fields`, the runs may carry only their info and the named metrics, params and
+   * tags (and dataset inputs when asked), which is all a search needs to filter and order; then
+   * `complete` is false and `getRuns` reads the page in full.
    */
-  listRuns(experimentIds: readonly string[], fields?: RunFields): Promise<Run[]>;
+  listRuns(experimentIds: readonly string[], fields?: RunFields): Promise<RunListing>;
   /** The runs, in the order given (runs that vanished are left out). Strongly consistent. */
   getRuns(runs: readonly { readonly runId: string; readonly experimentId: string }[]): Promise<Run[]>;
   updateRun(runId: string, update: RunUpdate): Promise<RunInfo>;

@@ -248,8 +248,9 @@ export class TrackingCore {
     validateRunSearch(search);
     if (experimentIds.length === 0) return { items: [] };
     // Filter and order on a projection of the runs, then read the page's runs in full.
-    const summaries = await this.store.listRuns([...new Set(experimentIds)], runSearchFields(search));
-    const page = searchRuns(summaries, search);
+    const listing = await this.store.listRuns([...new Set(experimentIds)], runSearchFields(search));
+    const page = searchRuns(listing.runs, search);
+    if (listing.complete) return page;
     const runs = await this.store.getRuns(
       page.items.map((run) => ({ runId: run.info.runId, experimentId: run.info.experimentId })),
     );
