@@ -8,8 +8,10 @@
  *   COUNTER                   EXPERIMENT             the last experiment id handed out (atomic ADD)
  *   RUN#<run_id>              RUN                    which experiment a run is in (immutable)
  *   EXP#<experiment_id>       R#<run_id>             the run: info, params map `p`, tags map `t`,
- *                                                    latest value per metric key in map `m`
- *                                                    (`{v, t, s, o}`; `o` = order key), inputs,
+ *                                                    latest value per metric key in map `m` (the
+ *                                                    point's 48-character order key, which encodes
+ *                                                    step, timestamp and value; items written before
+ *                                                    hold `{v, t, s, o}` maps, read alike), inputs,
  *                                                    outputs and a version `ver` bumped by every write
  *   HIST#<run_id>#<bucket>    <time>#<random>        a history page: the points one request logged for
  *                                                    the keys hashing to `bucket` (0-15), JSON in `d`
@@ -26,7 +28,7 @@
  * dynamo-store.ts).
  */
 import type { DatasetInput, Experiment, LoggedModel, Metric, Run, RunInfo } from './model.ts';
-import { metricOrderKey } from './ordering.ts';
+import { metricOrderKey, pointFromOrderKey } from './ordering.ts';
 
 export const EXPERIMENTS_PK = 'EXPERIMENTS';
 export const experimentSk = (id: string) => `E#${id.padStart(12, '0')}`;
@@ -66,11 +68,23 @@ export function historyBucket(key: string): number {
 
 export type StoredDouble = number | 'NaN' | 'Infinity' | '-Infinity';
 
-export interface StoredMetric {
+/**
+ * A latest metric value as the run item holds it: the point's order key (ordering.ts), one string
+ * attribute per metric, which DynamoDB compares in conditions as MLflow orders points.
+ */
+export type StoredMetric = string;
+
+/** The form of items written by earlier versions. */
+interface LegacyStoredMetric {
   readonly v: StoredDouble;
   readonly t: number;
   readonly s: number;
   readonly o: string;
+}
+
+/** The order key of a stored latest value, whichever form it has. */
+export function storedOrderKey(stored: StoredMetric | LegacyStoredMetric): string {
+  return typeof stored === 'string' ? stored : stored.o;
 }
 
 export function storeDouble(value: number): StoredDouble {
@@ -85,7 +99,14 @@ export function loadDouble(value: StoredDouble): number {
 }
 
 export function storeMetric(metric: Metric): StoredMetric {
-  return { v: storeDouble(metric.value), t: metric.timestamp, s: metric.step, o: metricOrderKey(metric) };
+  return metricOrderKey(metric);
+}
+
+function loadMetric(key: string, stored: StoredMetric | LegacyStoredMetric): Metric {
+  if (typeof stored !== 'string') {
+    return { key, value: loadDouble(stored.v), timestamp: stored.t, step: stored.s };
+  }
+  return { key, ...pointFromOrderKey(stored) };
 }
 
 export interface ExperimentItem {
@@ -127,7 +148,7 @@ export interface RunItem {
   lifecycleStage: RunInfo['lifecycleStage'];
   /** Set when the run was soft-deleted by deleting its experiment (restored with it). */
   deletedWithExperiment?: boolean;
-  m: Record<string, StoredMetric>;
+  m: Record<string, StoredMetric | LegacyStoredMetric>;
   p: Record<string, string>;
   t: Record<string, string>;
   di: DatasetInput[];
@@ -169,7 +190,7 @@ export function runFromItem(item: Record<string, unknown>): Run {
   const r = item as unknown as RunItem;
   const metrics: Record<string, Metric> = {};
   for (const [key, m] of Object.entries(r.m ?? {})) {
-    metrics[key] = { key, value: loadDouble(m.v), timestamp: m.t, step: m.s };
+    metrics[key] = loadMetric(key, m);
   }
   return {
     info: runInfoFromItem(r),

@@ -49,6 +49,7 @@ import {
   runSk,
   type StoredMetric,
   storeDouble,
+  storedOrderKey,
   storeMetric,
 } from './dynamo-items.ts';
 import type { DatasetInput, Experiment, LifecycleStage, LoggedModel, Metric, Run, RunInfo } from './model.ts';
@@ -560,8 +561,9 @@ export class DynamoTrackingStore implements TrackingStore {
     const latest = new Map<string, StoredMetric>();
     for (const metric of batch.metrics) {
       const stored = storeMetric(metric);
-      const best = latest.get(metric.key) ?? run.m?.[metric.key];
-      if (!best || best.o < stored.o) latest.set(metric.key, stored);
+      const current = run.m?.[metric.key];
+      const best = latest.get(metric.key) ?? (current === undefined ? undefined : storedOrderKey(current));
+      if (best === undefined || best < stored) latest.set(metric.key, stored);
     }
     const changes = Object.keys(newParams).length + Object.keys(batch.tags).length + latest.size;
     const update = changes === 0 ? Promise.resolve() : this.#updateRun(run, newParams, batch.tags, latest);
@@ -592,7 +594,10 @@ export class DynamoTrackingStore implements TrackingStore {
           ConditionExpression: 'ver = :ver',
           ExpressionAttributeNames: { '#m': 'm', '#p': 'p', '#t': 't' },
           ExpressionAttributeValues: {
-            ':m': { ...run.m, ...Object.fromEntries(latest) },
+            ':m': {
+              ...Object.fromEntries(Object.entries(run.m ?? {}).map(([k, v]) => [k, storedOrderKey(v)])),
+              ...Object.fromEntries(latest),
+            },
             ':p': { ...run.p, ...params },
             ':t': { ...run.t, ...tags },
             ':ver': run.ver ?? 0,
@@ -658,10 +663,12 @@ export class DynamoTrackingStore implements TrackingStore {
             new UpdateCommand({
               TableName: this.#table,
               Key: key,
-              UpdateExpression: 'SET #m.#k = :e ADD ver :one',
-              ConditionExpression: 'attribute_not_exists(#m.#k) OR #m.#k.#o < :o',
+              UpdateExpression: 'SET #m.#k = :o ADD ver :one',
+              // String entries compare as order keys; an entry in the earlier map form by its `o`.
+              ConditionExpression:
+                'attribute_not_exists(#m.#k) OR #m.#k < :o OR (attribute_type(#m.#k, :map) AND #m.#k.#o < :o)',
               ExpressionAttributeNames: { '#m': 'm', '#k': name, '#o': 'o' },
-              ExpressionAttributeValues: { ':e': stored, ':o': stored.o, ':one': 1 },
+              ExpressionAttributeValues: { ':o': stored, ':map': 'M', ':one': 1 },
             }),
           );
         } catch (error) {
