@@ -238,9 +238,9 @@ export async function commitAthenaTrainingSet(
   const snapshot = await loadSnapshot(out);
   const shape = (fields: readonly { name: string; type: unknown }[]) =>
     JSON.stringify(fields.map((field) => [field.name, field.type]));
-  if (shape(snapshot.schema.fields) !== shape(columns)) {
+  if (shape(snapshot.schema.fields) !== shape(columns) || snapshot.metadata.partitionColumns.length > 0) {
     throw new FeatureDataError(
-      `${request.out} already holds a training set with other columns; write this one to a new table`,
+      `${request.out} already holds a table with other columns or partitions; write this training set to a new table`,
     );
   }
   const now = Date.now();

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AthenaTrainingSetDeps,
   buildTrainingSetOnAthena,
+  glueTablesFromCatalog,
   TrainingSetQueryError,
 } from '../../../layers/features/athena-training-set.ts';
 import { openDuckDb } from '../../../layers/features/duckdb-executor.ts';
@@ -222,6 +223,55 @@ describe('buildTrainingSetOnAthena', () => {
     await expect(build).rejects.toThrow(TrainingSetQueryError);
     await expect(build).rejects.toThrow('the training-set query q-3 failed: TABLE_NOT_FOUND: line 3:8');
     expect(await tableExists(openTable(local.lake, out))).toBe(false);
+  });
+
+  it('replaces the previous training set in the same table on a second build', async () => {
+    const out = newOut('training-twice');
+    athenaMock.on(StartQueryExecutionCommand).callsFake(async (input: StartQueryExecutionCommandInput) => {
+      await runOnDuckDb(input.QueryString as string);
+      return { QueryExecutionId: 'q-5' };
+    });
+    athenaMock.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+    const request = { service: 'generated', entities: { kind: 'table' as const, uri: entityUri }, out };
+    await buildTrainingSetOnAthena({ ...deps(), newId: () => 'first' }, request);
+    const second = await buildTrainingSetOnAthena({ ...deps(), newId: () => 'second' }, request);
+    expect(second.output).toEqual({ table: out, version: 2 });
+    const { rows } = await readTable(openTable(local.lake, out));
+    expect(rows).toHaveLength(data.entityRows.length);
+  });
+
+  it('refuses to replace a table of another shape, leaving it as it was', async () => {
+    const out = newOut('training-other');
+    await createTable(openTable(local.lake, out), { columns: [{ name: 'x', type: 'long' }] });
+    athenaMock.on(StartQueryExecutionCommand).callsFake(async (input: StartQueryExecutionCommandInput) => {
+      await runOnDuckDb(input.QueryString as string);
+      return { QueryExecutionId: 'q-4' };
+    });
+    athenaMock.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+    await expect(
+      buildTrainingSetOnAthena(deps(), {
+        service: 'generated',
+        entities: { kind: 'table', uri: entityUri },
+        out,
+      }),
+    ).rejects.toThrow(`${out} already holds a table with other columns or partitions`);
+    expect((await readTable(openTable(local.lake, out))).version).toBe(0);
+  });
+
+  it('finds the Glue table of a lakehouse table in the kit catalog, and says when there is none', async () => {
+    const catalog = {
+      register: async () => {
+        throw new Error('not used');
+      },
+      list: async () => [
+        { database: 'mlops_dev', table: 'orders', location: 's3://lake/raw/orders', registeredAt: '' },
+      ],
+    };
+    const glueTable = glueTablesFromCatalog(catalog);
+    expect(await glueTable('s3://lake/raw/orders/')).toEqual({ database: 'mlops_dev', table: 'orders' });
+    await expect(glueTable('s3://lake/raw/other')).rejects.toThrow(
+      'table s3://lake/raw/other is not registered in the Glue catalog',
+    );
   });
 
   it('refuses an entity file, which Athena cannot read, before starting a query', async () => {
