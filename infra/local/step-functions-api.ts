@@ -50,6 +50,8 @@ const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 /** The Step Functions route; `env` is read when an execution starts (the platform fills it in after start). */
 export function stepFunctionsRoute(env: () => Env): LocalRoute {
   const executions = new Map<string, LocalExecution>();
+  // One set of integration clients for every execution (the platform's environment never changes).
+  let integrations: ReturnType<typeof localIntegrations> | undefined;
 
   function startExecution(body: Record<string, unknown>): Record<string, unknown> {
     const stateMachineArn = String(body.stateMachineArn ?? '');
@@ -84,6 +86,7 @@ export function stepFunctionsRoute(env: () => Env): LocalRoute {
         'Invalid State Machine Execution Input: not JSON',
       );
     }
+    integrations ??= localIntegrations(environment);
     const events: ExecutionEvent[] = [];
     const execution: LocalExecution = {
       executionArn,
@@ -96,7 +99,7 @@ export function stepFunctionsRoute(env: () => Env): LocalRoute {
         name: pipeline,
         pipeline: PIPELINES[pipeline]!,
         env: environment,
-        integrations: localIntegrations(environment),
+        integrations,
         input: parsed,
         executionName: name,
         onEvent: (event) => events.push(event),
