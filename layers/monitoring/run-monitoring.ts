@@ -150,6 +150,7 @@ export async function runMonitoring(
   const computedAt = now();
   const recomputedQuality: { window: MonitoringWindow; labeled: number }[] = [];
   const qualityRows: ProfileMetricRow[] = [];
+  const recomputed: { window: MonitoringWindow; metrics: QualityMetrics }[] = [];
   if (config.labels && deps.labels) {
     for (let back = 1; back <= (config.lateLabelWindows ?? 4); back++) {
       const earlier = windowEnding(new Date(window.end), lengthMs, back);
@@ -157,6 +158,7 @@ export async function runMonitoring(
       if (metrics.labeled === 0) continue;
       recomputedQuality.push({ window: earlier, labeled: metrics.labeled });
       qualityRows.push(...qualityMetricRows(config.model, result.modelVersion, earlier, metrics, computedAt));
+      recomputed.push({ window: earlier, metrics });
     }
   }
   await deps.profileMetrics.upsert(config.model, [
@@ -173,6 +175,9 @@ export async function runMonitoring(
   const html = renderReport({ result, history, generatedAt: computedAt });
   const report = await deps.reports.put(config.model, window, html);
   const trackingRun = await deps.runs?.log({ result, html, report, computedAt });
+  for (const { window: earlier, metrics } of recomputed) {
+    await deps.runs?.updateQuality(config.model, earlier, metrics, computedAt);
+  }
   return { result, report, html, recomputedQuality, ...(trackingRun ? { trackingRun } : {}) };
 }
 

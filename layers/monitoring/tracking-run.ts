@@ -11,8 +11,9 @@
  *   wide model's run stays small;
  * - the artifact `report.html`.
  *
- * A rerun of a window (a retry, or a later run recomputing it) logs to the same run: metrics get a
- * newer value, the report is replaced, nothing is duplicated.
+ * A rerun of a window (a retry) logs to the same run: metrics get a newer value, the report is
+ * replaced, nothing is duplicated. When a later run recomputes the window's quality from labels
+ * that arrived late, the new quality is logged to the window's run too.
  */
 
 import type { ArtifactRepository } from '../../functions/tracking/artifact-repository.ts';
@@ -20,8 +21,15 @@ import { artifactPathOf } from '../../functions/tracking/artifact-repository.ts'
 import type { Metric, Tag } from '../../functions/tracking/model.ts';
 import type { TrackingCore } from '../../functions/tracking/tracking-core.ts';
 import { AlreadyExistsError, NotFoundError } from '../runtime/errors.ts';
-import type { MonitoringResult } from './evaluate-window.ts';
-import { driftMetricRows, MODEL_COLUMN, PREDICTION_COLUMN, profileMetricRows } from './metric-rows.ts';
+import type { MonitoringResult, MonitoringWindow } from './evaluate-window.ts';
+import {
+  driftMetricRows,
+  MODEL_COLUMN,
+  PREDICTION_COLUMN,
+  profileMetricRows,
+  qualityMetricRows,
+} from './metric-rows.ts';
+import type { QualityMetrics } from './quality.ts';
 
 /** The tracking run a monitoring run was logged as. */
 export interface LoggedMonitoringRun {
@@ -41,6 +49,16 @@ export interface MonitoringRunLog {
     readonly report: string;
     readonly computedAt: Date;
   }): Promise<LoggedMonitoringRun>;
+  /**
+   * Records the recomputed quality of an earlier window (labels that arrived late) in that
+   * window's run; false when the window has no run.
+   */
+  updateQuality(
+    model: string,
+    window: MonitoringWindow,
+    quality: QualityMetrics,
+    computedAt: Date,
+  ): Promise<boolean>;
 }
 
 export const REPORT_ARTIFACT = 'report.html';
@@ -63,14 +81,8 @@ export class TrackingMonitoringRunLog implements MonitoringRunLog {
     const experimentName = monitoringExperimentName(result.model);
     const experimentId = await this.#experiment(experimentName);
     const window = `${result.window.start}/${result.window.end}`;
-    const found = await this.core.searchRuns([experimentId], {
-      filter: `tags.\`${WINDOW_TAG}\` = '${window}'`,
-      orderBy: ['attributes.start_time ASC'],
-      viewType: 'ACTIVE_ONLY',
-      maxResults: 1,
-    });
     const run =
-      found.items[0] ??
+      (await this.#windowRun(experimentId, result.window)) ??
       (await this.core.createRun({
         experimentId,
         runName: result.window.end,
@@ -102,6 +114,39 @@ export class TrackingMonitoringRunLog implements MonitoringRunLog {
       runId,
       reportArtifact: `${run.info.artifactUri}/${REPORT_ARTIFACT}`,
     };
+  }
+
+  async updateQuality(
+    model: string,
+    window: MonitoringWindow,
+    quality: QualityMetrics,
+    computedAt: Date,
+  ): Promise<boolean> {
+    let experimentId: string;
+    try {
+      experimentId = (await this.core.getExperimentByName(monitoringExperimentName(model))).experimentId;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+    const run = await this.#windowRun(experimentId, window);
+    if (!run) return false;
+    const timestamp = computedAt.getTime();
+    const metrics = qualityMetricRows(model, null, window, quality, computedAt)
+      .filter((row) => row.value !== null)
+      .map((row) => ({ key: row.metric, value: row.value as number, timestamp, step: 0 }));
+    await this.core.logBatch({ runId: run.info.runId, metrics, params: [], tags: [] });
+    return true;
+  }
+
+  async #windowRun(experimentId: string, window: MonitoringWindow) {
+    const found = await this.core.searchRuns([experimentId], {
+      filter: `tags.\`${WINDOW_TAG}\` = '${window.start}/${window.end}'`,
+      orderBy: ['attributes.start_time ASC'],
+      viewType: 'ACTIVE_ONLY',
+      maxResults: 1,
+    });
+    return found.items[0];
   }
 
   async #experiment(name: string): Promise<string> {

@@ -206,6 +206,54 @@ describe('runPlatformMonitoring', () => {
     expect(await object.Body?.transformToString()).toBe(rerun.html);
   });
 
+  it("logs quality recomputed from late labels to the earlier window's run", async () => {
+    const labels = openTable(lake, 's3://mlops-lakehouse/labels/fraud_model');
+    await createTable(labels, {
+      columns: [
+        { name: 'request_id', type: 'string' },
+        { name: 'row_index', type: 'integer' },
+        { name: 'label', type: 'long' },
+      ],
+    });
+    // Labels for the first window's requests, arriving a day later.
+    await append(
+      labels,
+      Array.from({ length: 300 }, (_, i) => ({
+        request_id: `fraud-model-11-${Math.floor(i / 10)}`,
+        row_index: i % 10,
+        label: BigInt(i % 3 === 0 ? 1 : 0),
+      })),
+    );
+    const target = MonitorTargetSchema.parse({
+      model: 'fraud-model',
+      groundTruth: { table: 's3://mlops-lakehouse/labels/fraud_model', keys: ['request_id', 'row_index'] },
+      lateLabelWindows: 1,
+    });
+    const next = windowEnding(new Date(END.getTime() + DAY), DAY);
+    const run = await runPlatformMonitoring(
+      platform.config,
+      target,
+      next,
+      () => new Date(END.getTime() + DAY),
+    );
+    expect(run.recomputedQuality).toEqual([{ window: WINDOW, labeled: 300 }]);
+
+    const core = new TrackingCore({
+      store: new DynamoTrackingStore({ client: lake.dynamodb, tableName: 'mlops_tracking' }),
+    });
+    const experiment = await core.getExperimentByName('monitoring/fraud-model');
+    const runs = await core.searchRuns([experiment.experimentId], {
+      orderBy: ['attributes.run_name ASC'],
+      viewType: 'ACTIVE_ONLY',
+      maxResults: 10,
+    });
+    expect(runs.items.map((r) => r.info.runName)).toEqual([WINDOW.end, next.end]);
+    const first = runs.items[0]!;
+    expect(first.metrics.labeled?.value).toBe(300);
+    expect(first.metrics.auc?.value).toBeGreaterThan(0);
+    expect(runs.items[1]?.metrics.labeled?.value).toBe(0); // the new window has no predictions yet
+  });
+
   it("without a baseline, profiles only the served features, not the inference table's own columns", async () => {
     await scoreOnline('new-model', 21, 3);
     const target = MonitorTargetSchema.parse({ model: 'new-model' });
