@@ -73,8 +73,8 @@ export interface DynamoTrackingStoreOptions {
   readonly tableName: string;
   /** Clock for change-log entries and the search cache. @default Date.now */
   readonly now?: () => number;
-  /** Most runs the search cache holds (0 turns it off). @default 50_000 */
-  readonly searchCacheRuns?: number;
+  /** Most entries (runs, their metrics, params and tags) the search cache holds (0 turns it off). @default 1_000_000 */
+  readonly searchCacheEntries?: number;
 }
 
 export class DynamoTrackingStore implements TrackingStore {
@@ -91,7 +91,7 @@ export class DynamoTrackingStore implements TrackingStore {
     this.#table = options.tableName;
     this.#now = options.now ?? Date.now;
     this.#searchCache =
-      options.searchCacheRuns === 0
+      options.searchCacheEntries === 0
         ? undefined
         : new RunSearchCache(
             {
@@ -100,7 +100,10 @@ export class DynamoTrackingStore implements TrackingStore {
               getRuns: (experimentId, runIds) =>
                 this.#batchGetRuns(runIds.map((runId) => ({ runId, experimentId }))),
             },
-            { now: this.#now, ...(options.searchCacheRuns ? { maxRuns: options.searchCacheRuns } : {}) },
+            {
+              now: this.#now,
+              ...(options.searchCacheEntries ? { maxEntries: options.searchCacheEntries } : {}),
+            },
           );
     // DynamoDB rejects an item over 400 KB with a ValidationException; for the client that is bad input.
     this.#db.middlewareStack.add(

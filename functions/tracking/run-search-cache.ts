@@ -35,8 +35,12 @@ export interface RunSearchSource {
 }
 
 export interface RunSearchCacheOptions {
-  /** Most runs held over all experiments; an experiment with more is read afresh every time. @default 50_000 */
-  readonly maxRuns?: number;
+  /**
+   * Most entries held over all experiments, counting each run once plus once per metric, param, tag
+   * and dataset input it has (a measure of memory: about 150 bytes each); an experiment with more is
+   * read afresh every time. @default 1_000_000
+   */
+  readonly maxEntries?: number;
   /** How far the cursor trails the previous refresh. @default 60_000 */
   readonly marginMs?: number;
   /** @default Date.now */
@@ -45,12 +49,14 @@ export interface RunSearchCacheOptions {
 
 interface CachedExperiment {
   readonly runs: Map<string, VersionedRun>;
+  /** Sum of the runs' entries (see maxEntries). */
+  weight: number;
   cursor: number;
 }
 
 export class RunSearchCache {
   readonly #source: RunSearchSource;
-  readonly #maxRuns: number;
+  readonly #maxEntries: number;
   readonly #marginMs: number;
   readonly #now: () => number;
   /** In least-recently-searched order (a Map iterates in insertion order). */
@@ -58,7 +64,7 @@ export class RunSearchCache {
 
   constructor(source: RunSearchSource, options: RunSearchCacheOptions = {}) {
     this.#source = source;
-    this.#maxRuns = options.maxRuns ?? 50_000;
+    this.#maxEntries = options.maxEntries ?? 1_000_000;
     this.#marginMs = options.marginMs ?? 60_000;
     this.#now = options.now ?? Date.now;
   }
@@ -70,7 +76,7 @@ export class RunSearchCache {
     if (!cached) return this.#load(experimentId, started);
     const changed = await this.#source.changedRunIds(experimentId, cached.cursor);
     if (changed.length > 0) {
-      merge(cached.runs, await this.#source.getRuns(experimentId, changed));
+      merge(cached, await this.#source.getRuns(experimentId, changed));
     }
     cached.cursor = Math.max(cached.cursor, started - this.#marginMs);
     this.#experiments.delete(experimentId);
@@ -86,35 +92,50 @@ export class RunSearchCache {
 
   async #load(experimentId: string, started: number): Promise<Run[]> {
     const all = await this.#source.allRuns(experimentId);
-    if (all.length <= this.#maxRuns) {
-      const existing = this.#experiments.get(experimentId);
-      const runs = existing?.runs ?? new Map<string, VersionedRun>();
-      merge(runs, all);
+    let weight = 0;
+    for (const entry of all) weight += entriesOf(entry.run);
+    if (weight <= this.#maxEntries) {
       const cursor = started - this.#marginMs;
+      const cached = this.#experiments.get(experimentId) ?? { runs: new Map(), weight: 0, cursor };
+      merge(cached, all);
+      cached.cursor = Math.min(cursor, cached.cursor);
       this.#experiments.delete(experimentId);
-      this.#experiments.set(experimentId, { runs, cursor: Math.min(cursor, existing?.cursor ?? cursor) });
+      this.#experiments.set(experimentId, cached);
       this.#evict(experimentId);
     }
     return all.map((entry) => entry.run);
   }
 
-  /** Drops the least recently searched experiments until the runs held fit (never `keep`). */
+  /** Drops the least recently searched experiments until the entries held fit (`keep` last). */
   #evict(keep: string): void {
     let total = 0;
-    for (const cached of this.#experiments.values()) total += cached.runs.size;
+    for (const cached of this.#experiments.values()) total += cached.weight;
     for (const [id, cached] of this.#experiments) {
-      if (total <= this.#maxRuns) break;
+      if (total <= this.#maxEntries) break;
       if (id === keep) continue;
       this.#experiments.delete(id);
-      total -= cached.runs.size;
+      total -= cached.weight;
     }
-    if (total > this.#maxRuns) this.#experiments.delete(keep);
+    if (total > this.#maxEntries) this.#experiments.delete(keep);
   }
 }
 
-function merge(runs: Map<string, VersionedRun>, fresh: readonly VersionedRun[]): void {
+/** A run's share of the cache: itself plus its metrics, params, tags and dataset inputs. */
+function entriesOf(run: Run): number {
+  return (
+    1 +
+    run.datasetInputs.length +
+    Object.keys(run.metrics).length +
+    Object.keys(run.params).length +
+    Object.keys(run.tags).length
+  );
+}
+
+function merge(cached: CachedExperiment, fresh: readonly VersionedRun[]): void {
   for (const entry of fresh) {
-    const current = runs.get(entry.run.info.runId);
-    if (!current || current.version <= entry.version) runs.set(entry.run.info.runId, entry);
+    const current = cached.runs.get(entry.run.info.runId);
+    if (current && current.version > entry.version) continue;
+    cached.weight += entriesOf(entry.run) - (current ? entriesOf(current.run) : 0);
+    cached.runs.set(entry.run.info.runId, entry);
   }
 }

@@ -102,16 +102,16 @@ describe('RunSearchCache', () => {
     expect(accs(await cache.runs('1'))).toEqual({ a: 0.9 });
   });
 
-  it('keeps at most maxRuns runs, dropping the least recently searched experiment', async () => {
+  it('keeps at most maxEntries entries (a run and its metrics), dropping the least recently searched experiment', async () => {
     const fake = fakeSource();
-    const cache = new RunSearchCache(fake.source, { now: () => 10_000, maxRuns: 2 });
+    const cache = new RunSearchCache(fake.source, { now: () => 10_000, maxEntries: 4 });
     fake.write('a', 0.1, 1);
     fake.write('b', 0.2, 1);
     await cache.runs('1');
     await cache.runs('2');
     expect(fake.calls.filter((call) => call === 'all')).toHaveLength(2);
     fake.write('c', 0.3, 1);
-    await cache.runs('1'); // three runs no longer fit: read afresh every time
+    await cache.runs('1'); // three runs of two entries each no longer fit: read afresh every time
     await cache.runs('1');
     expect(fake.calls.filter((call) => call === 'all')).toHaveLength(4);
   });
