@@ -60,6 +60,12 @@ export const ALLOWED_WILDCARDS: readonly AllowedWildcard[] = [
       "SageMaker models, endpoint configs and endpoints are named per deployment at run time; the stage's name prefix (mlops-<stage>-) is the narrowest form.",
   },
   {
+    actions: /^sagemaker:(CreateTrainingJob|DescribeTrainingJob|StopTrainingJob|AddTags)$/,
+    resource: /:sagemaker:[a-z0-9-]+:\d{12}:training-job\/mlops-[a-z0-9]+-\*$/,
+    reason:
+      "Training jobs are named per execution at run time; the stage's name prefix (mlops-<stage>-) is the narrowest form.",
+  },
+  {
     actions: /^sagemaker:InvokeEndpoint$/,
     resource: /:endpoint\/\*$/,
     reason:

@@ -63,6 +63,11 @@ export interface RegistryDeps {
 
 /** Builds the registry function from an environment map (Lambda's, or the local platform's). */
 export function createHandler(env: Env): HttpHandler {
+  return createRegistryHandler(registryDepsFromEnv(env));
+}
+
+/** The registry's dependencies from an environment map; pipelines use them to act as the registry does. */
+export function registryDepsFromEnv(env: Env): RegistryDeps {
   const config = loadRuntimeConfig(env);
   const settings = RegistryEnvSchema.safeParse(env);
   if (!settings.success) throw new ConfigurationError('invalid registry settings');
@@ -80,7 +85,7 @@ export function createHandler(env: Env): HttpHandler {
   const auditLog = new DynamoDbAuditLog(db, table, {
     markForExport: auditUri !== undefined && lake !== undefined,
   });
-  return createRegistryHandler({
+  return {
     store: new DynamoDbRegistryStore(db, table),
     auditLog,
     ...(auditUri && lake
@@ -100,13 +105,17 @@ export function createHandler(env: Env): HttpHandler {
     artifacts: new ArtifactTransfer(createS3Client(config), requireBucket(config, 'artifacts')),
     origin: { region: config.region, stage: config.stage },
     ...(protectedAliases ? { protectedAliases } : {}),
-  });
+  };
 }
 
 export const handler = lazyHandler(() => createHandler(process.env));
 
-/** The registry's routes over explicit dependencies. */
-export function createRegistryHandler(deps: RegistryDeps): HttpHandler {
+/** The registry's services over explicit dependencies: what its routes call, and what pipelines call. */
+export function registryServices(deps: RegistryDeps): {
+  readonly models: ModelService;
+  readonly versions: VersionService;
+  readonly lineage: LineageService;
+} {
   const clock = deps.clock ?? Date.now;
   const recorder = new ChangeRecorder({
     audit: deps.auditLog,
@@ -133,6 +142,12 @@ export function createRegistryHandler(deps: RegistryDeps): HttpHandler {
     ...(deps.runs ? { runs: deps.runs } : {}),
     ...(deps.tableSources ? { tableSources: deps.tableSources } : {}),
   });
+  return { models, versions, lineage };
+}
+
+/** The registry's routes over explicit dependencies. */
+export function createRegistryHandler(deps: RegistryDeps): HttpHandler {
+  const { models, versions, lineage } = registryServices(deps);
   const ok = (body: unknown = {}) => Promise.resolve(jsonResponse(body));
   const actor = principalOf;
   const R = '/api/2.0/mlflow/registered-models';

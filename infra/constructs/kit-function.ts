@@ -45,6 +45,11 @@ export interface KitFunctionProps {
    * only on the stage's endpoints (names starting `mlops-<stage>-`). @default false
    */
   readonly invokesSageMakerEndpoints?: boolean | 'stage';
+  /**
+   * Packages with native binaries: installed beside the bundle rather than bundled, and the function
+   * runs on the architecture of the machine that bundles it (whose binaries npm installs). @default none
+   */
+  readonly nativeModules?: readonly string[];
 }
 
 /**
@@ -132,12 +137,13 @@ export class KitFunction extends Construct {
       );
     }
 
+    const native = props.nativeModules?.length ? props.nativeModules : undefined;
     this.function = new NodejsFunction(this, 'Function', {
       entry: resolve(REPOSITORY_ROOT, props.entry),
       handler: 'handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
+      architecture: native ? bundlingArchitecture() : lambda.Architecture.ARM_64,
       memorySize: memoryMb,
       timeout: Duration.seconds(timeoutSeconds),
       role: this.role,
@@ -154,6 +160,7 @@ export class KitFunction extends Construct {
         sourceMap: true,
         // The runtime provides the AWS SDK v3; bundling it would only grow the cold start.
         externalModules: ['@aws-sdk/*'],
+        ...(native ? { nodeModules: [...native] } : {}),
         forceDockerBundling: false,
         mainFields: ['module', 'main'],
         // ESM bundles still meet CommonJS dependencies that call require().
@@ -166,6 +173,11 @@ export class KitFunction extends Construct {
       reason: 'The kit targets nodejs22.x, the runtime its code and tests are built for.',
     });
   }
+}
+
+/** The Lambda architecture matching the machine that bundles (and so installs native binaries). */
+function bundlingArchitecture(): lambda.Architecture {
+  return process.arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64;
 }
 
 const TABLE_READ = [

@@ -56,6 +56,7 @@ export class Pipeline extends Construct {
         buckets: task.buckets,
         memoryMb: task.memoryMb ?? 1024,
         timeoutSeconds: task.timeoutSeconds ?? 300,
+        ...(task.nativeModules ? { nativeModules: task.nativeModules } : {}),
       });
       tasks[placeholder] = fn;
       substitutions[placeholder] = fn.function.functionArn;

@@ -24,6 +24,8 @@ export class SageMakerDeploymentAccess extends Construct {
   readonly integrationPolicies: readonly iam.PolicyStatement[];
   /** For whatever smoke-tests an endpoint. */
   readonly invokePolicy: iam.PolicyStatement;
+  /** For the training state machine's `createTrainingJob.sync` integration. */
+  readonly trainingPolicies: readonly iam.PolicyStatement[];
 
   constructor(scope: Construct, id: string, props: SageMakerDeploymentAccessProps) {
     super(scope, id);
@@ -76,6 +78,61 @@ export class SageMakerDeploymentAccess extends Construct {
           'sagemaker:DeleteEndpoint',
         ],
         resources: [arn('endpoint'), arn('endpoint-config')],
+      }),
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.executionRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      }),
+    ];
+    // Training jobs read their channels and write the model under `training/` of the artifacts bucket.
+    this.executionRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.artifacts.bucketArn] }),
+    );
+    this.executionRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [props.artifacts.arnForObjects('training/*')],
+      }),
+    );
+    this.executionRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [props.key.keyArn] }),
+    );
+    const trainingLogs = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '/aws/sagemaker/TrainingJobs',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.executionRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: [trainingLogs] }),
+    );
+    this.executionRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${trainingLogs}:log-stream:*`],
+      }),
+    );
+    this.trainingPolicies = [
+      new iam.PolicyStatement({
+        actions: [
+          'sagemaker:CreateTrainingJob',
+          'sagemaker:DescribeTrainingJob',
+          'sagemaker:StopTrainingJob',
+          'sagemaker:AddTags',
+        ],
+        resources: [arn('training-job')],
+      }),
+      // How Step Functions follows a `.sync` training job.
+      new iam.PolicyStatement({
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [
+          stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: 'StepFunctionsGetEventsForSageMakerTrainingJobsRule',
+          }),
+        ],
       }),
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],

@@ -18,6 +18,11 @@ export interface TaskFunctionDefinition {
   readonly timeoutSeconds?: number;
   readonly tables: Readonly<Partial<Record<TableId, Access>>>;
   readonly buckets: Readonly<Partial<Record<BucketId, Access>>>;
+  /**
+   * Packages with native binaries that cannot be bundled; installed beside the bundle instead (the
+   * function then runs on the architecture of the machine that bundles it). @default none
+   */
+  readonly nativeModules?: readonly string[];
 }
 
 /** A placeholder whose value is a resource name both worlds know. */
@@ -153,6 +158,75 @@ export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {
       },
     },
     resources: {},
+  },
+  training: {
+    logicalId: 'TrainingPipeline',
+    file: 'state-machines/training.asl.json',
+    description:
+      'Train a model version from a feature service: training set, training job, evaluation, run, version, comparison',
+    tasks: {
+      BuildTrainingSetFunction: {
+        entry: 'functions/training/build-training-set.ts',
+        description: 'Training: the point-in-time training set of a feature service',
+        memoryMb: 3008,
+        timeoutSeconds: 900,
+        tables: { featureRegistry: 'read', deltaLog: 'readwrite' },
+        buckets: { lakehouse: 'readwrite' },
+        nativeModules: ['@duckdb/node-api'],
+      },
+      SplitTrainingDataFunction: {
+        entry: 'functions/training/split-training-data.ts',
+        description: 'Training: train, validation and holdout CSV channels',
+        memoryMb: 2048,
+        timeoutSeconds: 900,
+        tables: { deltaLog: 'read' },
+        buckets: { lakehouse: 'read', artifacts: 'readwrite' },
+      },
+      EvaluateFunction: {
+        entry: 'functions/training/evaluate.ts',
+        description: 'Training: holdout metrics and the model package',
+        memoryMb: 2048,
+        tables: {},
+        buckets: { artifacts: 'readwrite' },
+      },
+      LogRunFunction: {
+        entry: 'functions/training/log-run.ts',
+        description: 'Training: the tracking run with params, metrics, inputs and the model',
+        tables: { tracking: 'readwrite', registry: 'read' },
+        buckets: { artifacts: 'readwrite', lakehouse: 'read' },
+      },
+      RegisterFunction: {
+        entry: 'functions/training/register.ts',
+        description: 'Training: the registered model version with lineage and metrics',
+        tables: { registry: 'readwrite', tracking: 'read', deltaLog: 'readwrite' },
+        buckets: { artifacts: 'readwrite', lakehouse: 'readwrite' },
+      },
+      CompareFunction: {
+        entry: 'functions/training/compare.ts',
+        description: 'Training: the new version against the alias holder under the approval rule',
+        tables: { registry: 'read', tracking: 'read', deltaLog: 'read' },
+        buckets: { artifacts: 'read', lakehouse: 'read' },
+      },
+      PromoteFunction: {
+        entry: 'functions/training/promote.ts',
+        description: 'Training: the promotion alias onto the new version',
+        tables: { registry: 'readwrite', tracking: 'read', deltaLog: 'readwrite' },
+        buckets: { artifacts: 'read', lakehouse: 'readwrite' },
+      },
+      RollbackFunction: {
+        entry: 'functions/training/rollback.ts',
+        description: 'Training: undo what a failed run recorded',
+        tables: { registry: 'readwrite', tracking: 'readwrite', deltaLog: 'readwrite' },
+        buckets: { artifacts: 'read', lakehouse: 'readwrite' },
+      },
+    },
+    resources: {
+      SageMakerExecutionRoleArn: {
+        kind: 'value',
+        description: 'the role SageMaker training jobs assume to read channels and write the model',
+        local: 'arn:aws:iam::000000000000:role/mlops-local-sagemaker-execution',
+      },
+    },
   },
   deployment: {
     logicalId: 'DeploymentPipeline',

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { PlatformData } from '../constructs/kit-function.ts';
 import { Pipeline, type PipelineProps } from '../constructs/pipeline.ts';
@@ -41,6 +42,10 @@ export class PipelinesStack extends Stack {
             substitutions: { SageMakerExecutionRoleArn: sagemaker.executionRole.roleArn },
             integrationPolicies: sagemaker.integrationPolicies,
           },
+          training: {
+            substitutions: { SageMakerExecutionRoleArn: sagemaker.executionRole.roleArn },
+            integrationPolicies: sagemaker.trainingPolicies,
+          },
         }
       : {};
     const pipelines: Record<string, Pipeline> = {};
@@ -68,6 +73,16 @@ export class PipelinesStack extends Stack {
         expression: props.materializationSchedule ?? 'rate(1 day)',
         input: {},
       });
+    }
+    // The training steps that change the registry announce it as the registry does.
+    for (const task of ['RegisterFunction', 'PromoteFunction', 'RollbackFunction']) {
+      pipelines.training?.tasks[task]?.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['events:PutEvents'],
+          resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+          conditions: { StringEquals: { 'events:source': 'mlops.registry' } },
+        }),
+      );
     }
     const deployment = pipelines.deployment;
     const deployOnAliases = props.deployOnAliases ?? ['champion'];

@@ -105,7 +105,7 @@ describe('PipelinesStack', () => {
     prodTemplate.resourceCountIs('AWS::StepFunctions::StateMachine', Object.keys(PIPELINES).length);
   });
 
-  it("limits the deployment's SageMaker calls to the stage's name prefix and passes only the execution role", () => {
+  it("limits the deployment's and training's SageMaker calls to the stage's name prefix and passes only the execution role", () => {
     const roleId = logicalIdOf('AWS::IAM::Role', (p) =>
       JSON.stringify(p.AssumeRolePolicyDocument).includes('sagemaker.amazonaws.com'),
     );
@@ -126,7 +126,7 @@ describe('PipelinesStack', () => {
         });
       } else {
         for (const resource of [statement.Resource].flat())
-          expect(JSON.stringify(resource)).toMatch(/:(model|endpoint-config|endpoint)\/mlops-dev-\*"/);
+          expect(JSON.stringify(resource)).toMatch(/:(model|endpoint-config|endpoint|training-job)\/mlops-dev-\*"/);
       }
     }
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {

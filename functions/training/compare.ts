@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import type { TrainingContext } from '../../layers/pipelines/training.ts';
+import { compareWithHolder } from '../../layers/pipelines/training-record.ts';
+import type { Env } from '../../layers/runtime/config.ts';
+import { validate } from '../../layers/runtime/http/request.ts';
+import { lazyTask, recordDeps } from './deps.ts';
+import { ContextSchema, EvaluationSchema } from './schemas.ts';
+
+const EventSchema = z.object({
+  context: ContextSchema,
+  evaluation: EvaluationSchema,
+  version: z.number().int().positive(),
+});
+
+/** Task: the new version against the compared alias's holder, under the model's approval rule. */
+export function createHandler(env: Env) {
+  const deps = recordDeps(env);
+  return async (event: unknown) => {
+    const input = validate(EventSchema, event);
+    return compareWithHolder(deps, { ...input, context: input.context as unknown as TrainingContext });
+  };
+}
+
+export const handler = lazyTask(createHandler);
