@@ -126,7 +126,9 @@ describe('PipelinesStack', () => {
         });
       } else {
         for (const resource of [statement.Resource].flat())
-          expect(JSON.stringify(resource)).toMatch(/:(model|endpoint-config|endpoint|training-job)\/mlops-dev-\*"/);
+          expect(JSON.stringify(resource)).toMatch(
+            /:(model|endpoint-config|endpoint|training-job)\/mlops-dev-\*"/,
+          );
       }
     }
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
