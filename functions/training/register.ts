@@ -6,7 +6,12 @@ import { validate } from '../../layers/runtime/http/request.ts';
 import { lazyTask, recordDeps } from './deps.ts';
 import { ContextSchema, EvaluationSchema, LoggedRunSchema } from './schemas.ts';
 
-const EventSchema = z.object({ context: ContextSchema, evaluation: EvaluationSchema, run: LoggedRunSchema });
+const EventSchema = z.object({
+  context: ContextSchema,
+  evaluation: EvaluationSchema,
+  run: LoggedRunSchema,
+  featureNames: z.array(z.string()).min(1),
+});
 
 /** Task: the registered model version, with lineage and metrics. */
 export function createHandler(env: Env) {

@@ -247,9 +247,9 @@ export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {
       },
       RecordFunction: {
         entry: 'functions/deployment/record.ts',
-        description: 'Deployment: record the deployment in the platform table',
-        tables: { platform: 'readwrite' },
-        buckets: {},
+        description: 'Deployment: record the deployment and tag the version with its endpoint',
+        tables: { platform: 'readwrite', registry: 'readwrite', tracking: 'read', deltaLog: 'readwrite' },
+        buckets: { artifacts: 'read', lakehouse: 'readwrite' },
       },
     },
     resources: {

@@ -74,9 +74,13 @@ export class PipelinesStack extends Stack {
         input: {},
       });
     }
-    // The training steps that change the registry announce it as the registry does.
-    for (const task of ['RegisterFunction', 'PromoteFunction', 'RollbackFunction']) {
-      pipelines.training?.tasks[task]?.role.addToPolicy(
+    // The pipeline steps that change the registry announce it as the registry does.
+    const registryWriters = [
+      ...['RegisterFunction', 'PromoteFunction', 'RollbackFunction'].map((t) => pipelines.training?.tasks[t]),
+      pipelines.deployment?.tasks.RecordFunction,
+    ];
+    for (const task of registryWriters) {
+      task?.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['events:PutEvents'],
           resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],

@@ -156,7 +156,13 @@ async function experimentIdOf(tracking: TrackingCore, name: string): Promise<str
 /** Step 6: the model version, with its lineage and its metrics as `mlops.metric.*` tags. */
 export async function registerTrainedVersion(
   deps: Pick<RecordDeps, 'models' | 'versions' | 'store'>,
-  input: { readonly context: TrainingContext; readonly evaluation: Evaluation; readonly run: LoggedRun },
+  input: {
+    readonly context: TrainingContext;
+    readonly evaluation: Evaluation;
+    readonly run: LoggedRun;
+    /** The model's features in its input order (the serving order). */
+    readonly featureNames: readonly string[];
+  },
 ): Promise<{ readonly version: number }> {
   const { context, evaluation, run } = input;
   if (!(await deps.store.getModel(context.model))) {
@@ -179,6 +185,7 @@ export async function registerTrainedVersion(
     description: `training job ${context.jobName}`,
     tags: {
       ...context.lineageTags,
+      'mlops.features.columns': input.featureNames.join(','),
       [EXECUTION_TAG]: context.executionId,
       'mlops.training_job': context.jobName,
       'mlops.objective': evaluation.objective,

@@ -179,6 +179,10 @@ describe('deployment pipeline', () => {
     });
     expect(await served('mlops-local-churn')).toEqual(expected.get(1));
     expect((await deployments.history('mlops-local-churn')).map((d) => d.version)).toEqual([1]);
+    const version = (await api('model-versions/get?name=churn&version=1', undefined)).model_version as {
+      tags: { key: string; value: string }[];
+    };
+    expect(version.tags).toContainEqual({ key: 'mlops.serving.endpoint', value: 'mlops-local-churn' });
   });
 
   it('updates the endpoint to a new version in place', async () => {

@@ -79,6 +79,9 @@ describe('training pipeline', () => {
       version.tags.map((t: { key: string; value: string }) => [t.key, t.value]),
     );
     expect(tags['mlops.lineage.feature_service']).toBe('churn@1');
+    expect(tags['mlops.features.columns']).toBe(
+      'activity__sessions,activity__minutes_used,activity__support_tickets,activity__payment_delays,activity__data_gb,activity__last_login_days,profile__age,profile__monthly_fee',
+    );
     expect(tags['mlops.lineage.source_tables']).toContain(`${tables.activity}@`);
     expect(tags['mlops.lineage.training_set']).toBe(
       `s3://mlops-lakehouse/training-sets/churn@${output.trainingSet.version}`,
