@@ -66,6 +66,12 @@ export const ALLOWED_WILDCARDS: readonly AllowedWildcard[] = [
       "Training jobs are named per execution at run time; the stage's name prefix (mlops-<stage>-) is the narrowest form.",
   },
   {
+    actions: /^glue:(GetDatabase|GetTable|CreateTable|UpdateTable)$/,
+    resource: /:glue:[a-z0-9-]+:\d{12}:table\/mlops_[a-z0-9_]+\/\*$/,
+    reason:
+      "Pipelines register the tables they write (e.g. predictions) in the stage's Glue database; table names are chosen per run.",
+  },
+  {
     actions: /^sagemaker:InvokeEndpoint$/,
     resource: /:endpoint\/\*$/,
     reason:

@@ -1,18 +1,34 @@
+import { GlueClient } from '@aws-sdk/client-glue';
 import { z } from 'zod';
+import { DynamoDbCatalogStore, registerTable } from '../../layers/lakehouse/index.ts';
 import { commitPredictions } from '../../layers/pipelines/batch-inference.ts';
-import type { Env } from '../../layers/runtime/config.ts';
+import { clientConfig } from '../../layers/runtime/aws-clients.ts';
+import { type Env, loadRuntimeConfig, requireTable } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
 import { batchDeps } from './deps.ts';
 import { ChunkResultSchema, PlanSchema } from './schemas.ts';
 
 const EventSchema = z.object({ plan: PlanSchema, results: z.array(ChunkResultSchema) });
 
-/** Task: commit every staged prediction to the predictions table in one idempotent commit. */
+/**
+ * Task: commit every staged prediction to the predictions table in one idempotent commit, then make
+ * the table queryable under `mlops_<stage>.<table>` (the kit's catalog; in AWS also Glue, for Athena).
+ */
 export function createHandler(env: Env) {
   const deps = batchDeps(env);
+  const config = loadRuntimeConfig(env);
+  const catalog = new DynamoDbCatalogStore(deps.lake.dynamodb, requireTable(config, 'platform'));
+  const glue = config.endpoints.s3 === undefined ? new GlueClient(clientConfig(config, 'glue')) : undefined;
   return async (event: unknown) => {
     const { plan, results } = validate(EventSchema, event);
-    return commitPredictions(deps, plan, results);
+    const committed = await commitPredictions(deps, plan, results);
+    const registration = await registerTable({
+      catalog,
+      ...(glue ? { glue } : {}),
+      stage: config.stage,
+      location: committed.table,
+    });
+    return { ...committed, queryAs: `${registration.entry.database}.${registration.entry.table}` };
   };
 }
 

@@ -50,6 +50,8 @@ export interface KitFunctionProps {
    * runs on the architecture of the machine that bundles it (whose binaries npm installs). @default none
    */
   readonly nativeModules?: readonly string[];
+  /** Allow creating and updating tables in the stage's Glue database `mlops_<stage>`. @default false */
+  readonly registersTables?: boolean;
 }
 
 /**
@@ -111,6 +113,20 @@ export class KitFunction extends Construct {
         new iam.PolicyStatement({
           actions: access === 'read' ? OBJECT_READ : [...OBJECT_READ, ...OBJECT_WRITE],
           resources: [bucket.arnForObjects('*')],
+        }),
+      );
+    }
+    if (props.registersTables) {
+      const stack = Stack.of(this);
+      const database = `mlops_${props.stage.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'],
+          resources: [
+            stack.formatArn({ service: 'glue', resource: 'catalog' }),
+            stack.formatArn({ service: 'glue', resource: 'database', resourceName: database }),
+            stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${database}/*` }),
+          ],
         }),
       );
     }

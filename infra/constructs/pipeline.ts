@@ -57,6 +57,7 @@ export class Pipeline extends Construct {
         memoryMb: task.memoryMb ?? 1024,
         timeoutSeconds: task.timeoutSeconds ?? 300,
         ...(task.nativeModules ? { nativeModules: task.nativeModules } : {}),
+        ...(task.registersTables ? { registersTables: true } : {}),
       });
       tasks[placeholder] = fn;
       substitutions[placeholder] = fn.function.functionArn;

@@ -23,6 +23,8 @@ export interface TaskFunctionDefinition {
    * function then runs on the architecture of the machine that bundles it). @default none
    */
   readonly nativeModules?: readonly string[];
+  /** Registers lakehouse tables in the stage's Glue database (for Athena). @default false */
+  readonly registersTables?: boolean;
 }
 
 /** A placeholder whose value is a resource name both worlds know. */
@@ -123,9 +125,10 @@ export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {
       },
       CommitFunction: {
         entry: 'functions/batch-inference/commit.ts',
-        description: 'Batch inference: commit the staged predictions in one commit',
+        description: 'Batch inference: commit the staged predictions in one commit and register the table',
         memoryMb: 2048,
-        tables: { registry: 'read', deltaLog: 'readwrite' },
+        tables: { registry: 'read', deltaLog: 'readwrite', platform: 'readwrite' },
+        registersTables: true,
         buckets: { lakehouse: 'readwrite', artifacts: 'readwrite' },
       },
       DiscardFunction: {

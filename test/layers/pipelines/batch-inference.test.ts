@@ -6,9 +6,11 @@ import { PIPELINES } from '../../../infra/platform/pipelines.ts';
 import {
   append,
   createTable,
+  DynamoDbCatalogStore,
   lakehouseContext,
   openTable,
   readTable,
+  runLocalQuery,
   tableExists,
 } from '../../../layers/lakehouse/index.ts';
 import { createS3Client } from '../../../layers/runtime/aws-clients.ts';
@@ -124,7 +126,19 @@ describe('batch-inference pipeline', () => {
       chunkRows: 100,
     });
     expect(record.status, record.cause).toBe('SUCCEEDED');
-    expect(record.output).toMatchObject({ version: 1, rows: 210, skipped: false });
+    expect(record.output).toMatchObject({
+      version: 1,
+      rows: 210,
+      skipped: false,
+      queryAs: 'mlops_local.churn_predictions',
+    });
+    const catalog = await new DynamoDbCatalogStore(lake.dynamodb, 'mlops_platform').list();
+    const answer = await runLocalQuery(
+      lake,
+      catalog,
+      'SELECT count(*) AS n, min(model_version) AS v FROM mlops_local.churn_predictions',
+    );
+    expect(answer.rows).toEqual([{ n: 210n, v: 1n }]);
     expect(record.events.filter((e) => e.type === 'StateEntered' && e.state === 'ScoreChunk')).toHaveLength(
       2,
     );
