@@ -21,6 +21,7 @@ const SUITES: Record<string, () => Promise<{ run: BenchSuite }>> = {
   monitoring: () => import('./monitoring.ts'),
   registry: () => import('./registry.ts'),
   models: () => import('./models.ts'),
+  demo: () => import('./demo.ts'),
 };
 
 async function main(args: string[]): Promise<number> {
