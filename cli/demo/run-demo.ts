@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHandler as createMonitorHandler } from '../../functions/monitoring/handler.ts';
 import { localIntegrations } from '../../infra/local/integrations.ts';
 import { runPipelineLocally } from '../../infra/local/pipeline-runner.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../infra/local/platform.ts';
@@ -55,6 +56,7 @@ export interface DemoReport {
     readonly batch: number | null;
   }[];
   readonly highRisk: number;
+  readonly drift: { readonly columns: readonly string[]; readonly report: string; readonly outcome: string };
 }
 
 interface Lineage {
@@ -290,35 +292,47 @@ export async function runDemo(
       };
     });
 
-    const online = await demo.step('score customers online by entity key', async () => {
-      const ids = data.customers.slice(0, 3).map((c) => c.customer_id);
-      const answer = (await api('POST', `/api/2.0/mlops/models/${MODEL}@champion/predict`, {
-        entities: { customer_id: ids },
-      })) as {
-        model: { version: number };
-        predictions: { entity: { customer_id: string }; prediction: number; missingFeatures: string[] }[];
-      };
-      const value = answer.predictions.map((p) => ({
-        customer: p.entity.customer_id,
-        prediction: Number(p.prediction),
-      }));
-      const missing = answer.predictions.reduce((sum, p) => sum + p.missingFeatures.length, 0);
+    const online = await demo.step('score every customer online by entity key', async () => {
+      // The serving path: keys in, features from the online store, the endpoint's scores out, and
+      // every request logged to the model's inference table (what monitoring reads).
+      const ids = [...new Set(data.customers.map((c) => c.customer_id))];
+      const scored: { customer: string; prediction: number; missing: number }[] = [];
+      let version = 0;
+      for (let i = 0; i < ids.length; i += 100) {
+        const answer = (await api('POST', `/api/2.0/mlops/models/${MODEL}@champion/predict`, {
+          entities: { customer_id: ids.slice(i, i + 100) },
+        })) as {
+          model: { version: number };
+          predictions: { entity: { customer_id: string }; prediction: number; missingFeatures: string[] }[];
+        };
+        version = answer.model.version;
+        for (const p of answer.predictions)
+          scored.push({
+            customer: p.entity.customer_id,
+            prediction: Number(p.prediction),
+            missing: p.missingFeatures.length,
+          });
+      }
       // Online features (DynamoDB) and batch features (point-in-time join) must give the same scores.
       const catalog = await new DynamoDbCatalogStore(lake.dynamodb, 'mlops_platform').list();
       const batch = await runLocalQuery(
         lake as LakehouseClients,
         catalog,
-        `SELECT customer_id, prediction FROM ${predictions.queryAs} WHERE customer_id IN (${ids.map((id) => `'${id}'`).join(', ')})`,
+        `SELECT customer_id, prediction FROM ${predictions.queryAs}`,
       );
       const batchScore = new Map(
         batch.rows.map((row) => [row.customer_id as string, row.prediction as number]),
       );
-      const agree = value.filter(
+      const agree = scored.filter(
         (p) => Math.abs((batchScore.get(p.customer) ?? Number.NaN) - p.prediction) < 1e-6,
       );
+      const value = scored.map((p) => ({ ...p, batch: batchScore.get(p.customer) ?? null }));
       return {
-        value: value.map((p) => ({ ...p, batch: batchScore.get(p.customer) ?? null })),
-        summary: `version ${answer.model.version}: ${value.map((p) => `${p.customer} ${p.prediction.toFixed(3)}`).join(', ')} (${missing} features missing; ${agree.length} of ${value.length} equal to the batch scores)`,
+        value,
+        summary: `${scored.length} customers in ${Math.ceil(ids.length / 100)} requests to ${MODEL} v${version}, e.g. ${value
+          .slice(0, 3)
+          .map((p) => `${p.customer} ${p.prediction.toFixed(3)}`)
+          .join(', ')}; ${agree.length} of ${scored.length} equal to the batch scores`,
       };
     });
 
@@ -363,6 +377,34 @@ export async function runDemo(
       return { value: lineage, summary: chain.join('\n      ← ') };
     });
 
+    const drifted = await demo.step('monitor the served traffic for drift', async () => {
+      // The run's CloudWatch metrics (EMF lines, which Lambda ships to CloudWatch) are counted, not printed.
+      const metricLines: string[] = [];
+      const record = await pipeline(platform, history, 'monitoring', { model: MODEL, window: '1d' }, write, {
+        MonitorFunction: createMonitorHandler(platform.env, {
+          writeMetrics: (line) => metricLines.push(line),
+        }),
+      });
+      const output = record.output as {
+        outcome: string;
+        rows: number;
+        alarms: number;
+        report: string;
+        modelVersion: string;
+      };
+      const catalog = await new DynamoDbCatalogStore(lake.dynamodb, 'mlops_platform').list();
+      const alarms = await runLocalQuery(
+        lake as LakehouseClients,
+        catalog,
+        `SELECT "column", statistic, value FROM mlops_local.${MODEL}_drift_metrics WHERE alarm AND comparison = 'baseline' ORDER BY "column", statistic`,
+      );
+      const columns = [...new Set(alarms.rows.map((row) => row.column as string))];
+      return {
+        value: { columns, report: output.report, outcome: output.outcome },
+        summary: `${output.rows} requests of the last day against version ${output.modelVersion}'s training data: ${output.outcome}; drift in ${columns.join(', ') || 'nothing'} (the dataset drifts in ${data.driftedFeatures.join(', ')}; plan is no model feature); ${metricLines.length} CloudWatch metric records\n    report: ${output.report}`,
+      };
+    });
+
     const seconds = (performance.now() - started) / 1000;
     const report: DemoReport = {
       dataDir,
@@ -374,6 +416,7 @@ export async function runDemo(
       predictions,
       online,
       highRisk,
+      drift: drifted,
     };
     printReport(write, report, platform, options.keep === true);
     return { runner: demo, report };
@@ -391,6 +434,7 @@ async function pipeline(
   name: string,
   input: unknown,
   write: (line: string) => void,
+  taskHandlers?: Readonly<Record<string, (event: unknown) => Promise<unknown>>>,
 ): Promise<ExecutionRecord> {
   const startedAt = Date.now();
   const record = await runPipelineLocally({
@@ -399,6 +443,7 @@ async function pipeline(
     env: platform.env,
     integrations: localIntegrations(platform.env),
     input,
+    ...(taskHandlers ? { taskHandlers } : {}),
     onEvent: (event) => {
       const line = event.type === 'StateEntered' ? progressLine(event, startedAt) : undefined;
       if (line) write(`    ${line.trim()}`);
@@ -406,7 +451,14 @@ async function pipeline(
   });
   await history.save(record);
   if (record.status !== 'SUCCEEDED') {
-    throw new Error(`pipeline ${name} ${record.status}: ${record.error ?? ''} ${record.cause ?? ''}`.trim());
+    // The first task failure says more than the state machine's own Fail state.
+    const failed = record.events.find(
+      (event) => event.error !== undefined && event.type !== 'ExecutionFailed',
+    );
+    const why = failed
+      ? `${failed.state ?? ''}: ${failed.error} ${failed.cause ?? ''}`
+      : `${record.error ?? ''} ${record.cause ?? ''}`;
+    throw new Error(`pipeline ${name} ${record.status} — ${why.trim()}`);
   }
   return record;
 }
@@ -440,6 +492,9 @@ function printReport(
       `  model       ${MODEL} v${version.version}: holdout AUC ${version.auc.toFixed(4)} (${version.outcome})`,
     );
   write(`  champion    ${MODEL} v${report.champion} on endpoint ${report.endpoint}`);
+  write(
+    `  monitoring  ${report.drift.outcome}: drift in ${report.drift.columns.join(', ') || 'nothing'}; report ${report.drift.report}`,
+  );
   write(
     `  predictions ${report.predictions.rows} rows in ${report.predictions.table} (${report.predictions.queryAs}); ${report.highRisk} above 0.5`,
   );

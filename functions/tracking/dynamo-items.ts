@@ -66,7 +66,11 @@ export function historyBucket(key: string): number {
   return (hash >>> 0) % HISTORY_BUCKETS;
 }
 
-export type StoredDouble = number | 'NaN' | 'Infinity' | '-Infinity';
+/**
+ * A double as DynamoDB can hold it: a number, or its decimal text where DynamoDB's numbers cannot
+ * (NaN, the infinities, and magnitudes below 1e-130 or from 1e126 on, which DynamoDB refuses).
+ */
+export type StoredDouble = number | string;
 
 /**
  * A latest metric value as the run item holds it: the point's order key (ordering.ts), one string
@@ -91,6 +95,8 @@ export function storeDouble(value: number): StoredDouble {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';
   if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 1e-130 || magnitude >= 1e126)) return String(value);
   return value;
 }
 

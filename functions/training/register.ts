@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { storeBaselineFromTables } from '../../layers/monitoring/training-baseline.ts';
 import type { TrainingContext } from '../../layers/pipelines/training.ts';
 import { registerTrainedVersion } from '../../layers/pipelines/training-record.ts';
-import type { Env } from '../../layers/runtime/config.ts';
+import { type Env, loadRuntimeConfig } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
 import { lazyTask, recordDeps } from './deps.ts';
 import { ContextSchema, EvaluationSchema, LoggedRunSchema } from './schemas.ts';
@@ -13,12 +14,26 @@ const EventSchema = z.object({
   featureNames: z.array(z.string()).min(1),
 });
 
-/** Task: the registered model version, with lineage and metrics. */
+/**
+ * Task: the registered model version, with lineage and metrics, and its monitoring baseline — the
+ * profile of the training set's version it was trained on, over its features.
+ */
 export function createHandler(env: Env) {
   const deps = recordDeps(env);
+  const config = loadRuntimeConfig(env);
   return async (event: unknown) => {
     const input = validate(EventSchema, event);
-    return registerTrainedVersion(deps, { ...input, context: input.context as unknown as TrainingContext });
+    const context = input.context as unknown as TrainingContext;
+    const registered = await registerTrainedVersion(deps, { ...input, context });
+    const baseline = await storeBaselineFromTables(config, {
+      model: context.model,
+      version: String(registered.version),
+      trainingTable: context.trainingSet.table,
+      trainingTableVersion: context.trainingSet.version,
+      features: input.featureNames,
+      labelColumn: context.label,
+    });
+    return { ...registered, baseline: baseline.location };
   };
 }
 

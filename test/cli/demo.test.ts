@@ -20,15 +20,20 @@ describe('runDemo', () => {
       'build the scoring features',
       'deploy the champion',
       'run batch inference',
-      'score customers online by entity key',
+      'score every customer online by entity key',
       'query the predictions with SQL',
       'trace one prediction back to its data',
+      'monitor the served traffic for drift',
     ]);
     expect(report.versions.map((v) => v.version)).toEqual([1, 2]);
     expect(report.versions[1]!.auc).toBeGreaterThan(report.versions[0]!.auc);
     expect(report.champion).toBe(2);
     expect(report.predictions).toMatchObject({ rows: 400, queryAs: 'mlops_local.churn_predictions' });
+    expect(report.online).toHaveLength(400);
     for (const scored of report.online) expect(scored.prediction).toBeCloseTo(scored.batch as number, 6);
+    // The dataset drifts in minutes_used and support_tickets (and plan, which no model uses).
+    expect(report.drift.outcome).toBe('alarm');
+    expect(report.drift.columns).toEqual(['activity__minutes_used', 'activity__support_tickets']);
     const text = lines.join('\n');
     expect(text).toContain(`churn v2: holdout AUC ${report.versions[1]!.auc.toFixed(4)}`);
     expect(text).toContain('← s3://mlops-lakehouse/demo/activity@');

@@ -1,3 +1,4 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateChurnData } from '../../../cli/demo/churn-data.ts';
 import { applyChurnFeatures, churnTables, loadChurnTables } from '../../../cli/demo/churn-platform.ts';
@@ -10,7 +11,11 @@ import { lakehouseContext, openTable, readTable } from '../../../layers/lakehous
 import type { ExecutionRecord } from '../../../layers/pipelines/execution.ts';
 import { trainingJobName } from '../../../layers/pipelines/training.ts';
 import { runIdOf } from '../../../layers/pipelines/training-record.ts';
-import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
+import {
+  createDocumentClient,
+  createDynamoDbClient,
+  createS3Client,
+} from '../../../layers/runtime/aws-clients.ts';
 
 let platform: LocalPlatform;
 const tables = churnTables('s3://mlops-lakehouse/demo');
@@ -111,6 +116,20 @@ describe('training pipeline', () => {
     expect(trainingSet.rows.length).toBe(output.trainingSet.rows);
     const model = (await api('GET', 'registered-models/get?name=churn')).json.registered_model;
     expect(model.aliases).toEqual([{ alias: 'challenger', version: '1' }]);
+
+    // The monitoring baseline: the training set's version, profiled over the model's features.
+    const s3 = createS3Client(platform.config);
+    const stored = await s3.send(
+      new GetObjectCommand({ Bucket: 'mlops-artifacts', Key: 'monitoring/churn/baselines/1.json' }),
+    );
+    const baseline = JSON.parse(
+      await (stored.Body as { transformToString(): Promise<string> }).transformToString(),
+    );
+    s3.destroy();
+    expect(Object.keys(baseline.profile.features).sort()).toEqual(
+      tags['mlops.features.columns'].split(',').sort(),
+    );
+    expect(baseline.profile.rows).toBe(output.trainingSet.rows);
   });
 
   it('stops with the reason when the new version does not beat the champion under the approval rule', async () => {

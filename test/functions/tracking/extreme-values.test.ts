@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
+
+let platform: LocalPlatform;
+
+async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
+  const response = await fetch(`${platform.url}/api/2.0/mlflow/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, any> };
+}
+
+beforeAll(async () => {
+  platform = await startLocalPlatform({ port: 0 });
+});
+
+afterAll(async () => {
+  await platform.stop();
+});
+
+describe('metric values beyond DynamoDB number range', () => {
+  it('stores and returns values DynamoDB numbers cannot hold, as MLflow does', async () => {
+    const experiment = await call('POST', 'experiments/create', { name: 'extremes' });
+    const run = await call('POST', 'runs/create', { experiment_id: experiment.json.experiment_id });
+    const runId = run.json.run.info.run_id as string;
+    const values = [1e-200, -4.9e-324, 1.7976931348623157e308, -1e130, 1e-130, 0];
+    const logged = await call('POST', 'runs/log-batch', {
+      run_id: runId,
+      metrics: values.map((value, step) => ({ key: `m${step}`, value, timestamp: 1_700_000_000_000, step })),
+    });
+    expect(logged.status).toBe(200);
+    const read = await call('GET', `runs/get?run_id=${runId}`);
+    const latest = Object.fromEntries(
+      (read.json.run.data.metrics as { key: string; value: number }[]).map((m) => [m.key, m.value]),
+    );
+    expect(values.map((_, step) => latest[`m${step}`])).toEqual(values);
+    const history = await call('GET', `metrics/get-history?run_id=${runId}&metric_key=m0`);
+    expect(history.json.metrics[0].value).toBe(1e-200);
+  });
+});
