@@ -74,7 +74,13 @@ describe('MonitoringStack', () => {
     const statements = Object.values(pipelines.findResources('AWS::IAM::Policy')).flatMap(
       (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
     );
-    const glue = statements.filter((s) => JSON.stringify(s.Action).includes('glue:'));
+    const anyGlue = statements.filter((s) => JSON.stringify(s.Action).includes('glue:'));
+    for (const statement of anyGlue) {
+      expect(JSON.stringify(statement.Resource)).toContain('mlops_prod');
+      expect(JSON.stringify(statement.Resource)).not.toContain('mlops_dev');
+    }
+    // The monitoring task's statement (batch inference has its own, for the predictions tables).
+    const glue = anyGlue.filter((s) => JSON.stringify(s.Resource).includes('_metrics'));
     expect(glue).toHaveLength(1);
     expect(glue[0]?.Action).toEqual(['glue:CreateTable', 'glue:GetDatabase', 'glue:UpdateTable']);
     expect(JSON.stringify(glue[0]?.Resource)).toContain(':333333333333:table/mlops_prod/*_metrics');
