@@ -70,9 +70,17 @@ export function buildApp(props: AppProps = {}): BuiltApp {
       buckets: { lakehouse: data.lakehouseBucket, artifacts: data.artifactsBucket },
       encryptionKey: data.key,
     });
+    const analytics = new AnalyticsStack(app, `mlops-${name}-analytics`, {
+      env,
+      stage: name,
+      lakehouseBucket: data.lakehouseBucket,
+      encryptionKey: data.key,
+      accessLogsBucket: data.accessLogsBucket,
+    });
     const pipelines = new PipelinesStack(app, `mlops-${name}-pipelines`, {
       env,
       stage: name,
+      analytics: analytics.analytics,
       // In a promotion target the promotion job deploys, then moves the alias: no second deployment.
       ...(stage.promotion ? { deployOnAliases: [] } : {}),
       data: {
@@ -81,14 +89,7 @@ export function buildApp(props: AppProps = {}): BuiltApp {
         buckets: { lakehouse: data.lakehouseBucket, artifacts: data.artifactsBucket },
       },
     });
-    built[name] = { data, api, pipelines };
-    built[name].analytics = new AnalyticsStack(app, `mlops-${name}-analytics`, {
-      env,
-      stage: name,
-      lakehouseBucket: data.lakehouseBucket,
-      encryptionKey: data.key,
-      accessLogsBucket: data.accessLogsBucket,
-    });
+    built[name] = { data, api, pipelines, analytics };
     const monitoringPipeline = pipelines.pipelines.monitoring;
     if (monitoringPipeline) {
       built[name].monitoring = new MonitoringStack(app, `mlops-${name}-monitoring`, {

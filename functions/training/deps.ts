@@ -1,29 +1,60 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { z } from 'zod';
+import {
+  buildTrainingSetOnAthena,
+  glueTablesFromCatalog,
+} from '../../layers/features/athena-training-set.ts';
 import { DynamoDbFeatureRegistryStore } from '../../layers/features/registry-store.ts';
-import { lakehouseContext, openTable } from '../../layers/lakehouse/index.ts';
+import { DynamoDbCatalogStore, lakehouseContext, openTable } from '../../layers/lakehouse/index.ts';
 import type { TrainingDeps } from '../../layers/pipelines/training.ts';
 import type { RecordDeps } from '../../layers/pipelines/training-record.ts';
 import {
+  clientConfig,
   createDocumentClient,
   createDynamoDbClient,
   createS3Client,
 } from '../../layers/runtime/aws-clients.ts';
 import { type Env, loadRuntimeConfig, requireBucket, requireTable } from '../../layers/runtime/config.ts';
+import { ConfigurationError } from '../../layers/runtime/errors.ts';
 import { registryDepsFromEnv, registryServices } from '../registry/handler.ts';
 import { createTrackingStore } from '../tracking/run-lookup.ts';
 import { TrackingCore } from '../tracking/tracking-core.ts';
 
+const EngineSchema = z.object({
+  /** `athena` in AWS (set by the pipelines stack); DuckDB in process otherwise. */
+  MLOPS_TRAINING_SET_ENGINE: z.enum(['duckdb', 'athena']).default('duckdb'),
+  /** @default mlops-<stage> (the analytics stack's workgroup) */
+  MLOPS_ATHENA_WORKGROUP: z.string().min(1).optional(),
+});
+
 /** The training data steps' clients, built once per cold start. */
 export function trainingDeps(env: Env): TrainingDeps {
   const config = loadRuntimeConfig(env);
+  const settings = EngineSchema.safeParse(env);
+  if (!settings.success)
+    throw new ConfigurationError(`invalid training settings: ${z.prettifyError(settings.error)}`);
   const lake = lakehouseContext(config);
+  const features = {
+    registry: new DynamoDbFeatureRegistryStore(
+      createDocumentClient(createDynamoDbClient(config)),
+      requireTable(config, 'featureRegistry'),
+    ),
+    openTable: (uri: string) => openTable(lake, uri),
+  };
+  const athena =
+    settings.data.MLOPS_TRAINING_SET_ENGINE === 'athena'
+      ? {
+          ...features,
+          athena: new AthenaClient(clientConfig(config, 'athena')),
+          workGroup: settings.data.MLOPS_ATHENA_WORKGROUP ?? `mlops-${config.stage}`,
+          glueTable: glueTablesFromCatalog(
+            new DynamoDbCatalogStore(lake.dynamodb, requireTable(config, 'platform')),
+          ),
+        }
+      : undefined;
   return {
-    features: {
-      registry: new DynamoDbFeatureRegistryStore(
-        createDocumentClient(createDynamoDbClient(config)),
-        requireTable(config, 'featureRegistry'),
-      ),
-      openTable: (uri) => openTable(lake, uri),
-    },
+    features,
+    ...(athena ? { buildTrainingSet: (request) => buildTrainingSetOnAthena(athena, request) } : {}),
     lake,
     s3: createS3Client(config),
     artifactsBucket: requireBucket(config, 'artifacts'),

@@ -173,7 +173,7 @@ export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {
         description: 'Training: the point-in-time training set of a feature service',
         memoryMb: 3008,
         timeoutSeconds: 900,
-        tables: { featureRegistry: 'read', deltaLog: 'readwrite' },
+        tables: { featureRegistry: 'read', deltaLog: 'readwrite', platform: 'read' },
         buckets: { lakehouse: 'readwrite' },
         nativeModules: ['@duckdb/node-api'],
       },

@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { PlatformData } from '../constructs/kit-function.ts';
+import type { LakehouseAnalytics } from '../constructs/lakehouse-analytics.ts';
 import { Pipeline, type PipelineProps } from '../constructs/pipeline.ts';
 import { PipelineSchedule } from '../constructs/pipeline-schedule.ts';
 import { SageMakerDeploymentAccess } from '../constructs/sagemaker-deployment-access.ts';
@@ -20,6 +21,11 @@ export interface PipelinesStackProps extends StackProps {
    * @default ['champion']
    */
   readonly deployOnAliases?: readonly string[];
+  /**
+   * The stage's Athena workgroup and Glue database: when given, training sets are built with Athena
+   * (UNLOAD of the point-in-time SQL) instead of DuckDB inside the Lambda. @default DuckDB
+   */
+  readonly analytics?: LakehouseAnalytics;
 }
 
 /** Every pipeline of `infra/platform/pipelines.ts` for one stage, with its state machine ARN as an output. */
@@ -73,6 +79,54 @@ export class PipelinesStack extends Stack {
         expression: props.materializationSchedule ?? 'rate(1 day)',
         input: {},
       });
+    }
+    const buildTrainingSet = pipelines.training?.tasks.BuildTrainingSetFunction;
+    if (buildTrainingSet && props.analytics) {
+      buildTrainingSet.function.addEnvironment('MLOPS_TRAINING_SET_ENGINE', 'athena');
+      buildTrainingSet.function.addEnvironment('MLOPS_ATHENA_WORKGROUP', props.analytics.workGroupName);
+      const analytics = props.analytics;
+      const database = analytics.databaseName;
+      // Explicit statements (no wildcard actions): the workgroup's query calls, the stage's Glue
+      // tables, and the workgroup's results; UNLOAD writes into the lakehouse, which the task may already.
+      buildTrainingSet.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'athena:StartQueryExecution',
+            'athena:GetQueryExecution',
+            'athena:StopQueryExecution',
+            'athena:GetWorkGroup',
+          ],
+          resources: [
+            this.formatArn({
+              service: 'athena',
+              resource: 'workgroup',
+              resourceName: analytics.workGroupName,
+            }),
+          ],
+        }),
+      );
+      buildTrainingSet.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['glue:GetDatabase', 'glue:GetTable'],
+          resources: [
+            this.formatArn({ service: 'glue', resource: 'catalog' }),
+            this.formatArn({ service: 'glue', resource: 'database', resourceName: database }),
+            this.formatArn({ service: 'glue', resource: 'table', resourceName: `${database}/*` }),
+          ],
+        }),
+      );
+      buildTrainingSet.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+          resources: [analytics.resultsBucket.bucketArn],
+        }),
+      );
+      buildTrainingSet.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+          resources: [analytics.resultsBucket.arnForObjects('*')],
+        }),
+      );
     }
     // The pipeline steps that change the registry announce it as the registry does.
     const registryWriters = [

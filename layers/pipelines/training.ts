@@ -19,7 +19,12 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { featureColumn } from '../features/definitions.ts';
-import { buildTrainingSet, type TrainingSetDeps } from '../features/training-set.ts';
+import {
+  buildTrainingSet,
+  type TrainingSetDeps,
+  type TrainingSetManifest,
+  type TrainingSetRequest,
+} from '../features/training-set.ts';
 import type { LakehouseContext } from '../lakehouse/index.ts';
 import { loadSnapshot } from '../lakehouse/snapshot.ts';
 import { InvalidParameterError } from '../runtime/errors.ts';
@@ -86,6 +91,12 @@ export interface TrainingContext {
 
 export interface TrainingDeps {
   readonly features: Pick<TrainingSetDeps, 'registry' | 'openTable'>;
+  /**
+   * Builds the training set: DuckDB in process (`buildTrainingSet`, locally and by default) or
+   * Athena (`buildTrainingSetOnAthena`, in AWS). Same request, same manifest.
+   * @default DuckDB
+   */
+  readonly buildTrainingSet?: (request: TrainingSetRequest) => Promise<TrainingSetManifest>;
   readonly lake: LakehouseContext;
   readonly s3: S3Client;
   readonly artifactsBucket: string;
@@ -136,7 +147,8 @@ export async function buildTrainingSetStep(
       `the entity table ${request.entities} has no label column "${request.label}" (columns: ${entityColumns.join(', ')})`,
     );
   }
-  const manifest = await buildTrainingSet(deps.features, {
+  const build = deps.buildTrainingSet ?? ((r: TrainingSetRequest) => buildTrainingSet(deps.features, r));
+  const manifest = await build({
     service: request.featureService,
     ...(request.featureServiceVersion === undefined ? {} : { serviceVersion: request.featureServiceVersion }),
     entities: { kind: 'table', uri: request.entities },

@@ -23,6 +23,36 @@ describe('PipelinesStack', () => {
   const logicalIdOf = (type: string, match: (props: Record<string, unknown>) => boolean) =>
     Object.entries(resources).find(([, r]) => r.Type === type && match(r.Properties))?.[0];
 
+  it("builds training sets with Athena in the stage's workgroup, allowed to query it and read its Glue tables", () => {
+    const fnId = logicalIdOf('AWS::Lambda::Function', (p) =>
+      String(p.Description).startsWith('Training: the point-in-time training set'),
+    );
+    expect(fnId).toBeDefined();
+    const fn = resources[fnId!]!.Properties as {
+      Environment: { Variables: Record<string, unknown> };
+      Role: unknown;
+    };
+    expect(fn.Environment.Variables).toMatchObject({
+      MLOPS_TRAINING_SET_ENGINE: 'athena',
+      MLOPS_ATHENA_WORKGROUP: 'mlops-dev',
+    });
+    const roleId = (fn.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const statements = Object.values(resources)
+      .filter(
+        (r) =>
+          r.Type === 'AWS::IAM::Policy' &&
+          JSON.stringify((r.Properties as { Roles: unknown }).Roles).includes(String(roleId)),
+      )
+      .flatMap(
+        (r) =>
+          (r.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+      );
+    const athena = statements.find((st) => JSON.stringify(st.Action).includes('athena:StartQueryExecution'));
+    expect(JSON.stringify(athena?.Resource)).toContain('workgroup/mlops-dev');
+    const glue = statements.find((st) => JSON.stringify(st.Action).includes('glue:GetTable'));
+    expect(JSON.stringify(glue?.Resource)).toContain('table/mlops_dev/*');
+  });
+
   it('names every state machine mlops-<stage>-<pipeline> under its stable logical ID', () => {
     const machines = Object.fromEntries(
       Object.entries(resources)
