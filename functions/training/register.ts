@@ -25,6 +25,9 @@ export function createHandler(env: Env) {
     const input = validate(EventSchema, event);
     const context = input.context as unknown as TrainingContext;
     const registered = await registerTrainedVersion(deps, { ...input, context });
+    const task = monitoringTask(input.evaluation.objective);
+    // Monitoring compares binary classifiers and regressors; other objectives get no baseline.
+    if (task === undefined) return { ...registered, baseline: null };
     const baseline = await storeBaselineFromTables(config, {
       model: context.model,
       version: String(registered.version),
@@ -32,9 +35,18 @@ export function createHandler(env: Env) {
       trainingTableVersion: context.trainingSet.version,
       features: input.featureNames,
       labelColumn: context.label,
+      task,
     });
     return { ...registered, baseline: baseline.location };
   };
+}
+
+/** The monitoring task of an XGBoost objective; undefined for those monitoring does not compare (multi-class, ranking). */
+export function monitoringTask(objective: string): 'binary-classification' | 'regression' | undefined {
+  if (objective.startsWith('binary:') || objective === 'reg:logistic') return 'binary-classification';
+  if (objective.startsWith('reg:') || objective.startsWith('count:') || objective.startsWith('survival:'))
+    return 'regression';
+  return undefined;
 }
 
 export const handler = lazyTask(createHandler);

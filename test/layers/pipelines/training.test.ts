@@ -132,6 +132,25 @@ describe('training pipeline', () => {
     expect(baseline.profile.rows).toBe(output.trainingSet.rows);
   });
 
+  it('stores a regression baseline for a regression objective, compared on RMSE', async () => {
+    const record = await train({
+      ...request({ objective: 'reg:squarederror', num_round: 5, max_depth: 2, eval_metric: 'rmse' }),
+      model: 'churn-score',
+    });
+    expect(record.status, record.cause).toBe('SUCCEEDED');
+    const output = record.output as Record<string, any>;
+    expect(output.reason).toContain("'metrics.rmse < holder'");
+    const s3 = createS3Client(platform.config);
+    const stored = await s3.send(
+      new GetObjectCommand({ Bucket: 'mlops-artifacts', Key: 'monitoring/churn-score/baselines/1.json' }),
+    );
+    const baseline = JSON.parse(
+      await (stored.Body as { transformToString(): Promise<string> }).transformToString(),
+    );
+    s3.destroy();
+    expect(baseline.task).toBe('regression');
+  });
+
   it('stops with the reason when the new version does not beat the champion under the approval rule', async () => {
     expect(
       (await api('POST', 'registered-models/alias', { name: 'churn', alias: 'champion', version: '1' }))
