@@ -24,10 +24,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { modelExists, modelNotFound, versionNotFound } from './registry-errors.ts';
 import {
-  CommitConflictError,
   type ModelChanges,
   type RegistryStore,
   type VersionChanges,
+  VersionConflictError,
 } from './registry-store.ts';
 import type { ModelVersion, RegisteredModel, Stage, VersionLineage } from './registry-types.ts';
 
@@ -227,7 +227,7 @@ export class DynamoDbRegistryStore implements RegistryStore {
       );
     } catch (error) {
       if (isConditionFailure(error)) {
-        throw new CommitConflictError(`Model version ${version.name} ${version.version} already exists`, {
+        throw new VersionConflictError(`Model version ${version.name} ${version.version} already exists`, {
           cause: error,
         });
       }

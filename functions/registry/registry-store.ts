@@ -3,7 +3,7 @@
  * one atomic single-item write, so that concurrent requests never lose an update:
  *
  * - `createModel` and `putVersion` are put-if-absent: a taken name or version number throws
- *   `AlreadyExistsError` (model) or `CommitConflictError` (version) and writes nothing.
+ *   `AlreadyExistsError` (model) or `VersionConflictError` (version) and writes nothing.
  * - `allocateVersion` increments the model's version counter atomically and returns the new value;
  *   every call returns a distinct number, 20 concurrent calls on a new model return 1..20 once each.
  *   A number whose `putVersion` never happens (the caller crashed) stays unused: versions are unique
@@ -19,8 +19,8 @@ import { KitError } from '../../layers/runtime/errors.ts';
 import type { ModelVersion, RegisteredModel, Stage } from './registry-types.ts';
 
 /** A conditional write lost a race (a version number taken, an item changed meanwhile). */
-export class CommitConflictError extends KitError {
-  override readonly name = 'CommitConflictError';
+export class VersionConflictError extends KitError {
+  override readonly name = 'VersionConflictError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('RESOURCE_CONFLICT', message, options);
   }

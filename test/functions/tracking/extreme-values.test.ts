@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
 
+/** MLflow's JSON answers, read field by field in the assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: the assertions walk arbitrary JSON
+type Json = Record<string, any>;
+
 let platform: LocalPlatform;
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
@@ -9,7 +13,7 @@ async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
     headers: { 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
+  return { status: response.status, json: (await response.json()) as Json };
 }
 
 beforeAll(async () => {

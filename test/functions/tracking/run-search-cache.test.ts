@@ -213,7 +213,7 @@ describe('runs/search through two store instances (two Lambda containers)', () =
     const top = await search("params.depth = '7' and tags.team = 'blue'");
     expect(top.map((r) => [r.info.runName, r.metrics.acc?.value])).toEqual([['r0', 0.99]]);
     expect((await search("attributes.run_name = 'renamed'"))[0]?.info.status).toBe('FINISHED');
-    expect(await search("attributes.run_id = '" + second + "'")).toEqual([]);
+    expect(await search(`attributes.run_id = '${second}'`)).toEqual([]);
     expect((await search("attributes.run_name = 'fresh'")).map((r) => r.info.runId)).toEqual([
       created.info.runId,
     ]);

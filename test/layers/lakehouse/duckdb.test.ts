@@ -46,7 +46,7 @@ describe('Parquet files the kit writes', () => {
         i: -2147483648,
         s: 32767,
         b: -128,
-        d: 3.141592653589793,
+        d: Math.PI,
         f: 1.25,
         flag: true,
         day: '2026-02-28',

@@ -17,6 +17,10 @@ import {
   createS3Client,
 } from '../../../layers/runtime/aws-clients.ts';
 
+/** MLflow's JSON answers, read field by field in the assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: the assertions walk arbitrary JSON
+type Json = Record<string, any>;
+
 let platform: LocalPlatform;
 const tables = churnTables('s3://mlops-lakehouse/demo');
 
@@ -26,7 +30,7 @@ async function api(method: 'GET' | 'POST', path: string, body?: unknown) {
     headers: { 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
+  return { status: response.status, json: (await response.json()) as Json };
 }
 
 beforeAll(async () => {
@@ -71,7 +75,7 @@ describe('training pipeline', () => {
   it('trains, logs the run, registers a version with lineage and makes it challenger when no champion exists', async () => {
     const record = await train(request({ num_round: 5, max_depth: 1 }));
     expect(record.status, record.cause).toBe('SUCCEEDED');
-    const output = record.output as Record<string, any>;
+    const output = record.output as Json;
     expect(output).toMatchObject({ outcome: 'promoted', model: 'churn', version: 1, alias: 'challenger' });
     expect(output.metrics.auc).toBeGreaterThan(0.5);
 
@@ -138,7 +142,7 @@ describe('training pipeline', () => {
       model: 'churn-score',
     });
     expect(record.status, record.cause).toBe('SUCCEEDED');
-    const output = record.output as Record<string, any>;
+    const output = record.output as Json;
     expect(output.reason).toContain("'metrics.rmse < holder'");
     const s3 = createS3Client(platform.config);
     const stored = await s3.send(
@@ -158,7 +162,7 @@ describe('training pipeline', () => {
     ).toBe(200);
     const record = await train(request({ num_round: 1, max_depth: 1, eta: 0.01 }));
     expect(record.status, record.cause).toBe('SUCCEEDED');
-    const output = record.output as Record<string, any>;
+    const output = record.output as Json;
     expect(output.outcome).toBe('kept');
     expect(output.reason).toMatch(/version 2 fails 'metrics\.auc > holder' \('champion' is version 1\)/);
     expect(entered(record, 'Promote')).toBe(false);
@@ -183,7 +187,7 @@ describe('training pipeline', () => {
     ).toBe(200);
     const record = await train(request({ num_round: 60, max_depth: 3 }));
     expect(record.status, record.cause).toBe('SUCCEEDED');
-    const output = record.output as Record<string, any>;
+    const output = record.output as Json;
     expect(output).toMatchObject({ outcome: 'promoted', version: 3, alias: 'challenger' });
     expect(output.reason).toContain("passes 'metrics.auc >= 0.6 AND metrics.auc >= holder - 0.2'");
   });
