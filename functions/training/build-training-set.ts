@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { buildTrainingSetStep, type TrainingRequest } from '../../layers/pipelines/training.ts';
+import { athenaTrainingSetQuery } from '../../layers/features/athena-training-set.ts';
+import {
+  buildTrainingSetStep,
+  planTrainingRun,
+  type TrainingRequest,
+} from '../../layers/pipelines/training.ts';
 import type { Env } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
 import { lazyTask, trainingDeps } from './deps.ts';
@@ -11,12 +16,21 @@ const EventSchema = z.object({
   startedAt: z.string().min(1),
 });
 
-/** Task: the point-in-time training set, and the names the run will use. */
+/**
+ * Task: the run's names and its point-in-time training set. With DuckDB (locally, by default) the
+ * set is built here: `{ engine: 'duckdb', context }`. With Athena the statement is planned here and
+ * run by the state machine's Athena integration, then committed by CommitTrainingSet:
+ * `{ engine: 'athena', run, query, workGroup }`.
+ */
 export function createHandler(env: Env) {
   const deps = trainingDeps(env);
   return async (event: unknown) => {
     const { request, executionId, startedAt } = validate(EventSchema, event);
-    return buildTrainingSetStep(deps, { ...(request as TrainingRequest), executionId, startedAt });
+    const input = { ...(request as TrainingRequest), executionId, startedAt };
+    if (!deps.athena) return { engine: 'duckdb', context: await buildTrainingSetStep(deps, input) };
+    const run = await planTrainingRun(deps, input);
+    const query = await athenaTrainingSetQuery(deps.athena, run.trainingSetRequest);
+    return { engine: 'athena', run, query, workGroup: deps.athena.workGroup };
   };
 }
 

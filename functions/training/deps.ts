@@ -1,7 +1,7 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { z } from 'zod';
 import {
-  buildTrainingSetOnAthena,
+  type AthenaTrainingSetDeps,
   glueTablesFromCatalog,
 } from '../../layers/features/athena-training-set.ts';
 import { DynamoDbFeatureRegistryStore } from '../../layers/features/registry-store.ts';
@@ -27,8 +27,8 @@ const EngineSchema = z.object({
   MLOPS_ATHENA_WORKGROUP: z.string().min(1).optional(),
 });
 
-/** The training data steps' clients, built once per cold start. */
-export function trainingDeps(env: Env): TrainingDeps {
+/** The training data steps' clients, built once per cold start; `athena` when training sets are built there. */
+export function trainingDeps(env: Env): TrainingDeps & { readonly athena?: AthenaTrainingSetDeps } {
   const config = loadRuntimeConfig(env);
   const settings = EngineSchema.safeParse(env);
   if (!settings.success)
@@ -54,7 +54,7 @@ export function trainingDeps(env: Env): TrainingDeps {
       : undefined;
   return {
     features,
-    ...(athena ? { buildTrainingSet: (request) => buildTrainingSetOnAthena(athena, request) } : {}),
+    ...(athena ? { athena } : {}),
     lake,
     s3: createS3Client(config),
     artifactsBucket: requireBucket(config, 'artifacts'),

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, createDynamoDbClient } from '../../layers/runtime/aws-clients.ts';
 import { loadRuntimeConfig, requireTable } from '../../layers/runtime/config.ts';
+import { localAthenaQuery } from './athena.ts';
 import { LocalEndpointStore } from './endpoint-store.ts';
 import type { LocalIntegration } from './pipeline-runner.ts';
 import { LocalSageMakerControlPlane } from './sagemaker-control-plane.ts';
@@ -52,6 +53,7 @@ export function localIntegrations(
     'arn:aws:states:::dynamodb:updateItem': async (p) =>
       strip(await dynamodb().send(new UpdateItemCommand(p as unknown as UpdateItemCommandInput))),
     'arn:aws:states:::sagemaker:createTrainingJob.sync': localTrainingJob(env),
+    'arn:aws:states:::athena:startQueryExecution.sync': localAthenaQuery(env),
     'arn:aws:states:::dynamodb:deleteItem': async (p) =>
       strip(await dynamodb().send(new DeleteItemCommand(p as unknown as DeleteItemCommandInput))),
     // SageMaker: the local endpoints (see sagemaker-control-plane.ts).

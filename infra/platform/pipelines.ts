@@ -170,12 +170,21 @@ export const PIPELINES: Readonly<Record<string, PipelineDefinition>> = {
     tasks: {
       BuildTrainingSetFunction: {
         entry: 'functions/training/build-training-set.ts',
-        description: 'Training: the point-in-time training set of a feature service',
+        description:
+          'Training: the point-in-time training set of a feature service (DuckDB), or its Athena statement',
         memoryMb: 3008,
         timeoutSeconds: 900,
         tables: { featureRegistry: 'read', deltaLog: 'readwrite', platform: 'read' },
         buckets: { lakehouse: 'readwrite' },
         nativeModules: ['@duckdb/node-api'],
+      },
+      CommitTrainingSetFunction: {
+        entry: 'functions/training/commit-training-set.ts',
+        description: "Training: Athena's staged training set committed as the Delta table",
+        memoryMb: 1024,
+        timeoutSeconds: 300,
+        tables: { featureRegistry: 'read', deltaLog: 'readwrite', platform: 'read' },
+        buckets: { lakehouse: 'readwrite' },
       },
       SplitTrainingDataFunction: {
         entry: 'functions/training/split-training-data.ts',

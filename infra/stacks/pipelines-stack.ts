@@ -23,7 +23,8 @@ export interface PipelinesStackProps extends StackProps {
   readonly deployOnAliases?: readonly string[];
   /**
    * The stage's Athena workgroup and Glue database: when given, training sets are built with Athena
-   * (UNLOAD of the point-in-time SQL) instead of DuckDB inside the Lambda. @default DuckDB
+   * (UNLOAD of the point-in-time SQL through the state machine's Athena integration) instead of
+   * DuckDB inside the BuildTrainingSet task. @default DuckDB
    */
   readonly analytics?: LakehouseAnalytics;
 }
@@ -80,15 +81,18 @@ export class PipelinesStack extends Stack {
         input: {},
       });
     }
-    const buildTrainingSet = pipelines.training?.tasks.BuildTrainingSetFunction;
-    if (buildTrainingSet && props.analytics) {
-      buildTrainingSet.function.addEnvironment('MLOPS_TRAINING_SET_ENGINE', 'athena');
-      buildTrainingSet.function.addEnvironment('MLOPS_ATHENA_WORKGROUP', props.analytics.workGroupName);
+    const training = pipelines.training;
+    if (training && props.analytics) {
       const analytics = props.analytics;
       const database = analytics.databaseName;
-      // Explicit statements (no wildcard actions): the workgroup's query calls, the stage's Glue
-      // tables, and the workgroup's results; UNLOAD writes into the lakehouse, which the task may already.
-      buildTrainingSet.role.addToPolicy(
+      const lakehouse = props.data.buckets.lakehouse;
+      for (const task of ['BuildTrainingSetFunction', 'CommitTrainingSetFunction']) {
+        training.tasks[task]?.function.addEnvironment('MLOPS_TRAINING_SET_ENGINE', 'athena');
+        training.tasks[task]?.function.addEnvironment('MLOPS_ATHENA_WORKGROUP', analytics.workGroupName);
+      }
+      // The Athena integration runs the UNLOAD with the state machine's role: the workgroup's query
+      // calls, the stage's Glue tables, the lakehouse (read; write under training-sets/), the results.
+      const statements = [
         new iam.PolicyStatement({
           actions: [
             'athena:StartQueryExecution',
@@ -104,8 +108,6 @@ export class PipelinesStack extends Stack {
             }),
           ],
         }),
-      );
-      buildTrainingSet.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['glue:GetDatabase', 'glue:GetTable'],
           resources: [
@@ -114,19 +116,29 @@ export class PipelinesStack extends Stack {
             this.formatArn({ service: 'glue', resource: 'table', resourceName: `${database}/*` }),
           ],
         }),
-      );
-      buildTrainingSet.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['s3:GetBucketLocation', 's3:ListBucket'],
-          resources: [analytics.resultsBucket.bucketArn],
+          resources: [analytics.resultsBucket.bucketArn, ...(lakehouse ? [lakehouse.bucketArn] : [])],
         }),
-      );
-      buildTrainingSet.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
           resources: [analytics.resultsBucket.arnForObjects('*')],
         }),
-      );
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [props.data.key.keyArn],
+        }),
+      ];
+      if (lakehouse) {
+        statements.push(
+          new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [lakehouse.arnForObjects('*')] }),
+          new iam.PolicyStatement({
+            actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+            resources: [lakehouse.arnForObjects('training-sets/*')],
+          }),
+        );
+      }
+      for (const statement of statements) training.stateMachine.addToRolePolicy(statement);
     }
     // The pipeline steps that change the registry announce it as the registry does.
     const registryWriters = [

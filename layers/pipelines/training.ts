@@ -91,12 +91,6 @@ export interface TrainingContext {
 
 export interface TrainingDeps {
   readonly features: Pick<TrainingSetDeps, 'registry' | 'openTable'>;
-  /**
-   * Builds the training set: DuckDB in process (`buildTrainingSet`, locally and by default) or
-   * Athena (`buildTrainingSetOnAthena`, in AWS). Same request, same manifest.
-   * @default DuckDB
-   */
-  readonly buildTrainingSet?: (request: TrainingSetRequest) => Promise<TrainingSetManifest>;
   readonly lake: LakehouseContext;
   readonly s3: S3Client;
   readonly artifactsBucket: string;
@@ -121,11 +115,20 @@ export function trainingJobName(
   return `${base.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 }
 
-/** Step 1: the point-in-time training set, and the names the run will use. */
-export async function buildTrainingSetStep(
-  deps: TrainingDeps,
+/** A run's names and settings, fixed before the training set exists. */
+export type PlannedRun = Omit<
+  TrainingContext,
+  'trainingSet' | 'featureColumns' | 'idColumns' | 'lineageTags'
+> & {
+  /** What the training-set step builds (DuckDB in process, or Athena). */
+  readonly trainingSetRequest: TrainingSetRequest;
+};
+
+/** Step 1a: names, settings and checks; nothing is written. */
+export async function planTrainingRun(
+  deps: Pick<TrainingDeps, 'features' | 'artifactsBucket' | 'lakehouseBucket' | 'stage' | 'region'>,
   request: TrainingRequest & { readonly executionId: string; readonly startedAt: string },
-): Promise<TrainingContext> {
+): Promise<PlannedRun> {
   const image = xgboostImageUri(deps.region);
   if (!image)
     throw new InvalidParameterError(`no built-in XGBoost image is published for region ${deps.region}`);
@@ -137,7 +140,6 @@ export async function buildTrainingSetStep(
     ...Object.fromEntries(Object.entries(request.hyperParameters ?? {}).map(([k, v]) => [k, String(v)])),
   };
   const modelPath = encodeURIComponent(request.model);
-  const table = `s3://${deps.lakehouseBucket}/training-sets/${modelPath}`;
   // Checked before anything is written: the entity table carries the label.
   const entityColumns = (await loadSnapshot(deps.features.openTable(request.entities))).schema.fields.map(
     (field) => field.name,
@@ -147,21 +149,6 @@ export async function buildTrainingSetStep(
       `the entity table ${request.entities} has no label column "${request.label}" (columns: ${entityColumns.join(', ')})`,
     );
   }
-  const build = deps.buildTrainingSet ?? ((r: TrainingSetRequest) => buildTrainingSet(deps.features, r));
-  const manifest = await build({
-    service: request.featureService,
-    ...(request.featureServiceVersion === undefined ? {} : { serviceVersion: request.featureServiceVersion }),
-    entities: { kind: 'table', uri: request.entities },
-    out: table,
-    ...(request.timestampColumn === undefined ? {} : { timestampColumn: request.timestampColumn }),
-  });
-  const service = await deps.features.registry.get(
-    'featureService',
-    manifest.featureService.name,
-    manifest.featureService.version,
-  );
-  const featureColumns = service.spec.resolved.map((f) => featureColumn(f.view, f.feature));
-  const idColumns = manifest.columns.filter((c) => c !== request.label && !featureColumns.includes(c));
   const root = `s3://${deps.artifactsBucket}/training/${modelPath}/`;
   return {
     executionId: request.executionId,
@@ -178,11 +165,48 @@ export async function buildTrainingSetStep(
     outputPath: root,
     dataPrefix: `${root}${jobName}/data/`,
     packageUri: `s3://${deps.artifactsBucket}/models/${modelPath}/${jobName}/model.tar.gz`,
-    trainingSet: { table, version: manifest.output.version, rows: manifest.rows },
+    trainingSetRequest: {
+      service: request.featureService,
+      ...(request.featureServiceVersion === undefined
+        ? {}
+        : { serviceVersion: request.featureServiceVersion }),
+      entities: { kind: 'table', uri: request.entities },
+      out: `s3://${deps.lakehouseBucket}/training-sets/${modelPath}`,
+      ...(request.timestampColumn === undefined ? {} : { timestampColumn: request.timestampColumn }),
+    },
+  };
+}
+
+/** Step 1c: the run's context once its training set is written (from the set's manifest). */
+export async function completeContext(
+  deps: Pick<TrainingDeps, 'features'>,
+  run: PlannedRun,
+  manifest: TrainingSetManifest,
+): Promise<TrainingContext> {
+  const service = await deps.features.registry.get(
+    'featureService',
+    manifest.featureService.name,
+    manifest.featureService.version,
+  );
+  const featureColumns = service.spec.resolved.map((f) => featureColumn(f.view, f.feature));
+  const { trainingSetRequest, ...planned } = run;
+  return {
+    ...planned,
+    trainingSet: { table: trainingSetRequest.out, version: manifest.output.version, rows: manifest.rows },
     featureColumns,
-    idColumns,
+    idColumns: manifest.columns.filter((c) => c !== run.label && !featureColumns.includes(c)),
     lineageTags: manifest.lineageTags,
   };
+}
+
+/** Step 1 in process: plan, build the training set with DuckDB, complete the context. */
+export async function buildTrainingSetStep(
+  deps: TrainingDeps,
+  request: TrainingRequest & { readonly executionId: string; readonly startedAt: string },
+): Promise<TrainingContext> {
+  const run = await planTrainingRun(deps, request);
+  const manifest = await buildTrainingSet(deps.features, run.trainingSetRequest);
+  return completeContext(deps, run, manifest);
 }
 
 /** Step 2: the CSV channels of the training set's version. */

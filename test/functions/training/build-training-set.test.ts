@@ -41,27 +41,34 @@ const event = {
 };
 
 describe('the BuildTrainingSet task', () => {
-  it('sends the point-in-time query to Athena in the configured workgroup when the engine is athena', async () => {
-    athena
-      .on(StartQueryExecutionCommand)
-      .rejects(Object.assign(new Error('workgroup is disabled'), { name: 'InvalidRequestException' }));
+  it('plans the UNLOAD for the Athena integration in the configured workgroup when the engine is athena', async () => {
     const handler = createHandler({
       ...platform.env,
       MLOPS_TRAINING_SET_ENGINE: 'athena',
       MLOPS_ATHENA_WORKGROUP: 'mlops-test',
     });
-    await expect(handler(event)).rejects.toThrow('workgroup is disabled');
-    const sent = athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input;
-    expect(sent?.WorkGroup).toBe('mlops-test');
-    expect(sent?.QueryString).toMatch(/^UNLOAD \(/);
-    expect(sent?.QueryString).toContain('"mlops_local"."activity"');
+    const plan = (await handler(event)) as {
+      engine: string;
+      workGroup: string;
+      query: { sql: string; destination: string };
+      run: { trainingSetRequest: { out: string } };
+    };
+    expect(plan.engine).toBe('athena');
+    expect(plan.workGroup).toBe('mlops-test');
+    expect(plan.query.sql).toMatch(/^UNLOAD \(/);
+    expect(plan.query.sql).toContain('"mlops_local"."activity"');
+    expect(plan.query.destination.startsWith(`${plan.run.trainingSetRequest.out}/staging/`)).toBe(true);
+    // Athena itself is the state machine's to call.
+    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
   });
 
   it('builds it with DuckDB in process by default', async () => {
-    athena.reset();
-    const context = (await createHandler(platform.env)(event)) as { trainingSet: { rows: number } };
-    expect(context.trainingSet.rows).toBeGreaterThan(0);
-    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
+    const plan = (await createHandler(platform.env)(event)) as {
+      engine: string;
+      context: { trainingSet: { rows: number } };
+    };
+    expect(plan.engine).toBe('duckdb');
+    expect(plan.context.trainingSet.rows).toBeGreaterThan(0);
   });
 
   it('refuses an unknown engine with a configuration error', () => {

@@ -23,20 +23,25 @@ describe('PipelinesStack', () => {
   const logicalIdOf = (type: string, match: (props: Record<string, unknown>) => boolean) =>
     Object.entries(resources).find(([, r]) => r.Type === type && match(r.Properties))?.[0];
 
-  it("builds training sets with Athena in the stage's workgroup, allowed to query it and read its Glue tables", () => {
-    const fnId = logicalIdOf('AWS::Lambda::Function', (p) =>
-      String(p.Description).startsWith('Training: the point-in-time training set'),
+  it("builds training sets with Athena in the stage's workgroup through the state machine's integration", () => {
+    for (const prefix of [
+      'Training: the point-in-time training set',
+      "Training: Athena's staged training set",
+    ]) {
+      const fnId = logicalIdOf('AWS::Lambda::Function', (p) => String(p.Description).startsWith(prefix));
+      expect(fnId, prefix).toBeDefined();
+      expect(
+        (resources[fnId!]!.Properties as { Environment: { Variables: unknown } }).Environment.Variables,
+      ).toMatchObject({
+        MLOPS_TRAINING_SET_ENGINE: 'athena',
+        MLOPS_ATHENA_WORKGROUP: 'mlops-dev',
+      });
+    }
+    const machineId = logicalIdOf(
+      'AWS::StepFunctions::StateMachine',
+      (p) => p.StateMachineName === 'mlops-dev-training',
     );
-    expect(fnId).toBeDefined();
-    const fn = resources[fnId!]!.Properties as {
-      Environment: { Variables: Record<string, unknown> };
-      Role: unknown;
-    };
-    expect(fn.Environment.Variables).toMatchObject({
-      MLOPS_TRAINING_SET_ENGINE: 'athena',
-      MLOPS_ATHENA_WORKGROUP: 'mlops-dev',
-    });
-    const roleId = (fn.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const roleId = (resources[machineId!]!.Properties.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
     const statements = Object.values(resources)
       .filter(
         (r) =>
@@ -51,6 +56,12 @@ describe('PipelinesStack', () => {
     expect(JSON.stringify(athena?.Resource)).toContain('workgroup/mlops-dev');
     const glue = statements.find((st) => JSON.stringify(st.Action).includes('glue:GetTable'));
     expect(JSON.stringify(glue?.Resource)).toContain('table/mlops_dev/*');
+    const unload = statements.find(
+      (st) =>
+        JSON.stringify(st.Action).includes('s3:PutObject') &&
+        JSON.stringify(st.Resource).includes('training-sets/*'),
+    );
+    expect(unload).toBeDefined();
   });
 
   it('names every state machine mlops-<stage>-<pipeline> under its stable logical ID', () => {

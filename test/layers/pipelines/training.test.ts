@@ -7,7 +7,13 @@ import { runPipelineLocally } from '../../../infra/local/pipeline-runner.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
 import { PIPELINES } from '../../../infra/platform/pipelines.ts';
 import { DynamoDbFeatureRegistryStore } from '../../../layers/features/registry-store.ts';
-import { lakehouseContext, openTable, readTable } from '../../../layers/lakehouse/index.ts';
+import {
+  DynamoDbCatalogStore,
+  lakehouseContext,
+  openTable,
+  readTable,
+  registerTable,
+} from '../../../layers/lakehouse/index.ts';
 import type { ExecutionRecord } from '../../../layers/pipelines/execution.ts';
 import { trainingJobName } from '../../../layers/pipelines/training.ts';
 import { runIdOf } from '../../../layers/pipelines/training-record.ts';
@@ -190,6 +196,32 @@ describe('training pipeline', () => {
     const output = record.output as Json;
     expect(output).toMatchObject({ outcome: 'promoted', version: 3, alias: 'challenger' });
     expect(output.reason).toContain("passes 'metrics.auc >= 0.6 AND metrics.auc >= holder - 0.2'");
+  });
+
+  it('builds the training set through the Athena integration when the engine is athena, with the same rows', async () => {
+    const lake = lakehouseContext(platform.config);
+    const catalog = new DynamoDbCatalogStore(lake.dynamodb, 'mlops_platform');
+    for (const location of Object.values(tables)) await registerTable({ catalog, stage: 'local', location });
+    const record = await runPipelineLocally({
+      name: 'training',
+      pipeline: PIPELINES.training!,
+      env: { ...platform.env, MLOPS_TRAINING_SET_ENGINE: 'athena' },
+      integrations: localIntegrations(platform.env),
+      input: { ...request({ num_round: 5, max_depth: 2 }), model: 'churn-athena' },
+    });
+    expect(record.status, record.cause).toBe('SUCCEEDED');
+    expect(entered(record, 'QueryTrainingSet')).toBe(true);
+    expect(entered(record, 'CommitTrainingSet')).toBe(true);
+    expect(entered(record, 'BuiltInProcess')).toBe(false);
+    const output = record.output as Json;
+    const athenaSet = await readTable(openTable(lake, output.trainingSet.table), {
+      version: output.trainingSet.version,
+    });
+    const duckdbSet = await readTable(openTable(lake, 's3://mlops-lakehouse/training-sets/churn'));
+    const key = (row: Record<string, unknown>) => `${row.customer_id}|${(row.event_time as Date).getTime()}`;
+    const expected = new Map(duckdbSet.rows.map((row) => [key(row), row.activity__minutes_used]));
+    expect(athenaSet.rows.length).toBe(duckdbSet.rows.length);
+    for (const row of athenaSet.rows) expect(row.activity__minutes_used).toEqual(expected.get(key(row)));
   });
 
   it('fails before writing anything when the label column is missing', async () => {
