@@ -1,6 +1,8 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { storeBaselineFromTables } from '../../layers/monitoring/training-baseline.ts';
 import type { TrainingContext } from '../../layers/pipelines/training.ts';
+import { parseS3 } from '../../layers/pipelines/training-data.ts';
 import { registerTrainedVersion } from '../../layers/pipelines/training-record.ts';
 import { type Env, loadRuntimeConfig } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
@@ -16,7 +18,8 @@ const EventSchema = z.object({
 
 /**
  * Task: the registered model version, with lineage and metrics, and its monitoring baseline — the
- * profile of the training set's version it was trained on, over its features.
+ * profile of the training set's version it was trained on, over its features, and the distribution
+ * (and quality) of its predictions on the holdout.
  */
 export function createHandler(env: Env) {
   const deps = recordDeps(env);
@@ -28,7 +31,14 @@ export function createHandler(env: Env) {
     const task = monitoringTask(input.evaluation.objective);
     // Monitoring compares binary classifiers and regressors; other objectives get no baseline.
     if (task === undefined) return { ...registered, baseline: null };
+    const holdout = input.evaluation.holdoutPredictions
+      ? (JSON.parse(await readText(deps.s3, input.evaluation.holdoutPredictions)) as {
+          predictions: number[];
+          labels: number[];
+        })
+      : undefined;
     const baseline = await storeBaselineFromTables(config, {
+      ...(holdout ? { holdout } : {}),
       model: context.model,
       version: String(registered.version),
       trainingTable: context.trainingSet.table,
@@ -47,6 +57,12 @@ export function monitoringTask(objective: string): 'binary-classification' | 're
   if (objective.startsWith('reg:') || objective.startsWith('count:') || objective.startsWith('survival:'))
     return 'regression';
   return undefined;
+}
+
+async function readText(s3: S3Client, uri: string): Promise<string> {
+  const { bucket, key } = parseS3(uri);
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (object.Body as { transformToString(): Promise<string> }).transformToString();
 }
 
 export const handler = lazyTask(createHandler);

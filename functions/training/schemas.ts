@@ -45,6 +45,7 @@ export const EvaluationSchema = z.object({
   objective: z.string(),
   metrics: z.record(z.string(), z.number()),
   holdoutRows: z.number().int(),
+  holdoutPredictions: z.string().startsWith('s3://').optional(),
 });
 
 export const LoggedRunSchema = z.object({

@@ -46,6 +46,8 @@ export interface TableBaselineInput {
   readonly exclude?: readonly string[];
   /** Holdout predictions (a table with `predictionColumn` and, optionally, `labelColumn`). */
   readonly holdoutTable?: string;
+  /** Holdout predictions (and labels) given directly, e.g. by the training pipeline's evaluation. */
+  readonly holdout?: { readonly predictions: readonly number[]; readonly labels?: readonly number[] };
   /** @default 'prediction' */
   readonly predictionColumn?: string;
   /** @default 'label' */
@@ -102,8 +104,13 @@ export async function storeBaselineFromTables(
       for (const row of batch) builder.addRow(row);
     }
     const trainingRows = builder.finish();
-    let holdout: { predictions: unknown[]; labels?: unknown[] } | undefined;
-    if (input.holdoutTable) {
+    let holdout: { predictions: unknown[]; labels?: unknown[] } | undefined = input.holdout
+      ? {
+          predictions: [...input.holdout.predictions],
+          ...(input.holdout.labels ? { labels: [...input.holdout.labels] } : {}),
+        }
+      : undefined;
+    if (!holdout && input.holdoutTable) {
       const prediction = input.predictionColumn ?? 'prediction';
       const { rows } = await readTable(openTable(lake, input.holdoutTable));
       holdout = {

@@ -27,6 +27,11 @@ export interface Evaluation {
   readonly objective: string;
   readonly metrics: Readonly<Record<string, number>>;
   readonly holdoutRows: number;
+  /**
+   * `holdout-predictions.json` beside the package: `{ predictions, labels }` of the holdout rows, in
+   * order (one prediction per row; not written for multi-class models).
+   */
+  readonly holdoutPredictions?: string;
 }
 
 const METRICS_BY_KIND: Record<'binary' | 'multi' | 'regression', readonly MetricName[]> = {
@@ -68,7 +73,26 @@ export async function evaluateModel(s3: S3Client, request: EvaluateRequest): Pro
   });
   const target = parseS3(request.packageUri);
   await s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: packaged }));
-  return { packageUri: request.packageUri, objective, metrics, holdoutRows: holdout.rows };
+  let holdoutPredictions: string | undefined;
+  if (evaluator.outputWidth === 1) {
+    const key = target.key.replace(/[^/]*$/, 'holdout-predictions.json');
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: target.bucket,
+        Key: key,
+        Body: JSON.stringify({ predictions: Array.from(predictions), labels: Array.from(holdout.labels) }),
+        ContentType: 'application/json',
+      }),
+    );
+    holdoutPredictions = `s3://${target.bucket}/${key}`;
+  }
+  return {
+    packageUri: request.packageUri,
+    objective,
+    metrics,
+    holdoutRows: holdout.rows,
+    ...(holdoutPredictions ? { holdoutPredictions } : {}),
+  };
 }
 
 async function readBytes(s3: S3Client, uri: string): Promise<Uint8Array> {

@@ -140,6 +140,11 @@ describe('training pipeline', () => {
       tags['mlops.features.columns'].split(',').sort(),
     );
     expect(baseline.profile.rows).toBe(output.trainingSet.rows);
+    // …and the model's predictions on the holdout, with the holdout's quality.
+    const run2 = (await api('GET', `runs/get?run_id=${output.runId}`)).json.run;
+    const holdoutRows = Number(run2.data.params.find((p: { key: string }) => p.key === 'rows.holdout').value);
+    expect(baseline.profile.prediction).toMatchObject({ kind: 'numeric', count: holdoutRows, nulls: 0 });
+    expect(baseline.quality.auc).toBeCloseTo(output.metrics.auc, 9);
   });
 
   it('stores a regression baseline for a regression objective, compared on RMSE', async () => {
