@@ -22,6 +22,7 @@ import {
   append,
   createTable,
   DynamoDbCatalogStore,
+  databaseForStage,
   type LakehouseClients,
   lakehouseContext,
   openTable,
@@ -30,6 +31,7 @@ import {
 import { type ExecutionRecord, progressLine } from '../../layers/pipelines/execution.ts';
 import { ExecutionHistoryStore } from '../../layers/pipelines/history-store.ts';
 import { createDocumentClient, createDynamoDbClient } from '../../layers/runtime/aws-clients.ts';
+import { requireTable } from '../../layers/runtime/config.ts';
 import { generateChurnData } from './churn-data.ts';
 import { applyChurnFeatures, churnTables, loadChurnTables } from './churn-platform.ts';
 import { DemoRunner } from './steps.ts';
@@ -86,8 +88,14 @@ export async function runDemo(
   });
   const lake = lakehouseContext(platform.config);
   const documents = createDocumentClient(createDynamoDbClient(platform.config));
-  const history = new ExecutionHistoryStore(documents, 'mlops_platform');
-  const features = new DynamoDbFeatureRegistryStore(documents, 'mlops_feature_registry');
+  const history = new ExecutionHistoryStore(documents, requireTable(platform.config, 'platform'));
+  const features = new DynamoDbFeatureRegistryStore(
+    documents,
+    requireTable(platform.config, 'featureRegistry'),
+  );
+  const catalog = new DynamoDbCatalogStore(lake.dynamodb, requireTable(platform.config, 'platform'));
+  // SQL as an analyst runs it: over the catalog as it is now (the pipelines register their tables).
+  const query = async (sql: string) => runLocalQuery(lake as LakehouseClients, await catalog.list(), sql);
   const tables = churnTables(ROOT);
   // Twelve months of history up to the end of last month, so that today's online features are fresh.
   const today = new Date();
@@ -314,12 +322,7 @@ export async function runDemo(
           });
       }
       // Online features (DynamoDB) and batch features (point-in-time join) must give the same scores.
-      const catalog = await new DynamoDbCatalogStore(lake.dynamodb, 'mlops_platform').list();
-      const batch = await runLocalQuery(
-        lake as LakehouseClients,
-        catalog,
-        `SELECT customer_id, prediction FROM ${predictions.queryAs}`,
-      );
+      const batch = await query(`SELECT customer_id, prediction FROM ${predictions.queryAs}`);
       const batchScore = new Map(
         batch.rows.map((row) => [row.customer_id as string, row.prediction as number]),
       );
@@ -338,8 +341,7 @@ export async function runDemo(
 
     const sql = `SELECT count(*) AS customers, round(avg(prediction), 4) AS mean_risk, count(*) FILTER (WHERE prediction > 0.5) AS high_risk FROM ${predictions.queryAs}`;
     const highRisk = await demo.step('query the predictions with SQL', async () => {
-      const catalog = await new DynamoDbCatalogStore(lake.dynamodb, 'mlops_platform').list();
-      const result = await runLocalQuery(lake as LakehouseClients, catalog, sql);
+      const result = await query(sql);
       const row = result.rows[0] as { customers: bigint; mean_risk: number; high_risk: bigint };
       return {
         value: Number(row.high_risk),
@@ -349,10 +351,7 @@ export async function runDemo(
 
     await demo.step('trace one prediction back to its data', async () => {
       // A row of the predictions table names its model version; the registry's lineage goes from there.
-      const catalog = await new DynamoDbCatalogStore(lake.dynamodb, 'mlops_platform').list();
-      const picked = await runLocalQuery(
-        lake as LakehouseClients,
-        catalog,
+      const picked = await query(
         `SELECT customer_id, prediction, model_name, model_version FROM ${predictions.queryAs} ORDER BY prediction DESC LIMIT 1`,
       );
       const row = picked.rows[0] as {
@@ -392,11 +391,8 @@ export async function runDemo(
         report: string;
         modelVersion: string;
       };
-      const catalog = await new DynamoDbCatalogStore(lake.dynamodb, 'mlops_platform').list();
-      const alarms = await runLocalQuery(
-        lake as LakehouseClients,
-        catalog,
-        `SELECT "column", statistic, value FROM mlops_local.${MODEL}_drift_metrics WHERE alarm AND comparison = 'baseline' ORDER BY "column", statistic`,
+      const alarms = await query(
+        `SELECT "column", statistic, value FROM ${databaseForStage(platform.config.stage)}.${MODEL}_drift_metrics WHERE alarm AND comparison = 'baseline' ORDER BY "column", statistic`,
       );
       const columns = [...new Set(alarms.rows.map((row) => row.column as string))];
       return {
@@ -418,7 +414,7 @@ export async function runDemo(
       highRisk,
       drift: drifted,
     };
-    printReport(write, report, platform, options.keep === true);
+    printReport(write, report, options.keep === true);
     return { runner: demo, report };
   } finally {
     lake.destroy();
@@ -476,12 +472,7 @@ function apiClient(base: string) {
   };
 }
 
-function printReport(
-  write: (line: string) => void,
-  report: DemoReport,
-  platform: LocalPlatform,
-  kept: boolean,
-) {
+function printReport(write: (line: string) => void, report: DemoReport, kept: boolean) {
   write('');
   write(`Demo finished in ${report.seconds.toFixed(1)} s.`);
   write(
@@ -508,5 +499,4 @@ function printReport(
   );
   write(`  npx mlops query "SELECT * FROM ${report.predictions.queryAs} ORDER BY prediction DESC LIMIT 10"`);
   write('  npx mlops pipeline history');
-  void platform;
 }

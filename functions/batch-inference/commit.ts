@@ -5,6 +5,7 @@ import { commitPredictions } from '../../layers/pipelines/batch-inference.ts';
 import { clientConfig } from '../../layers/runtime/aws-clients.ts';
 import { type Env, loadRuntimeConfig, requireTable } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
+import { lazyTask } from '../../layers/runtime/lazy-task.ts';
 import { batchDeps } from './deps.ts';
 import { ChunkResultSchema, PlanSchema } from './schemas.ts';
 
@@ -32,8 +33,5 @@ export function createHandler(env: Env) {
   };
 }
 
-let cached: ReturnType<typeof createHandler> | undefined;
-export const handler = (event: unknown) => {
-  cached ??= createHandler(process.env);
-  return cached(event);
-};
+/** The Lambda entry point; the handler is built on the first event. */
+export const handler = lazyTask(createHandler);

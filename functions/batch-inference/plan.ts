@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { planBatch } from '../../layers/pipelines/batch-inference.ts';
 import type { Env } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
+import { lazyTask } from '../../layers/runtime/lazy-task.ts';
 import { batchDeps } from './deps.ts';
 import { BatchRequestSchema } from './schemas.ts';
 
@@ -16,8 +17,5 @@ export function createHandler(env: Env) {
   };
 }
 
-let cached: ReturnType<typeof createHandler> | undefined;
-export const handler = (event: unknown) => {
-  cached ??= createHandler(process.env);
-  return cached(event);
-};
+/** The Lambda entry point; the handler is built on the first event. */
+export const handler = lazyTask(createHandler);

@@ -1,6 +1,7 @@
 import { smokeTest } from '../../layers/pipelines/deployment.ts';
 import type { Env } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
+import { lazyTask } from '../../layers/runtime/lazy-task.ts';
 import { endpointInvoker } from './deps.ts';
 import { DeploymentPlanSchema } from './schemas.ts';
 
@@ -10,8 +11,5 @@ export function createHandler(env: Env) {
   return async (event: unknown) => smokeTest(invoke, validate(DeploymentPlanSchema, event));
 }
 
-let cached: ReturnType<typeof createHandler> | undefined;
-export const handler = (event: unknown) => {
-  cached ??= createHandler(process.env);
-  return cached(event);
-};
+/** The Lambda entry point; the handler is built on the first event. */
+export const handler = lazyTask(createHandler);

@@ -1,6 +1,7 @@
 import { planMaterialization } from '../../layers/pipelines/materialization.ts';
 import type { Env } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
+import { lazyTask } from '../../layers/runtime/lazy-task.ts';
 import { materializationDeps } from './deps.ts';
 import { MaterializationRequestSchema } from './schemas.ts';
 
@@ -18,8 +19,5 @@ export function createHandler(env: Env) {
   };
 }
 
-let cached: ReturnType<typeof createHandler> | undefined;
-export const handler = (event: unknown) => {
-  cached ??= createHandler(process.env);
-  return cached(event);
-};
+/** The Lambda entry point; the handler is built on the first event. */
+export const handler = lazyTask(createHandler);

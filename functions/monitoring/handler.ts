@@ -15,6 +15,7 @@ import { windowEnding } from '../../layers/monitoring/run-monitoring.ts';
 import { type Env, loadRuntimeConfig } from '../../layers/runtime/config.ts';
 import { InvalidParameterError } from '../../layers/runtime/errors.ts';
 import { createEventPublisher } from '../../layers/runtime/events.ts';
+import { lazyTask } from '../../layers/runtime/lazy-task.ts';
 
 const TaskInputSchema = z.object({
   model: z.string(),
@@ -78,10 +79,5 @@ export function createHandler(env: Env, options: MonitorTaskOptions = {}) {
   };
 }
 
-let cached: ((event: unknown) => Promise<MonitorTaskOutput>) | undefined;
-
-/** The Lambda entry point; the real handler is created on first use. */
-export const handler = (event: unknown): Promise<MonitorTaskOutput> => {
-  cached ??= createHandler(process.env);
-  return cached(event);
-};
+/** The Lambda entry point; the handler is built on the first event. */
+export const handler = lazyTask(createHandler);

@@ -7,7 +7,8 @@ import { completeContext, type PlannedRun } from '../../layers/pipelines/trainin
 import type { Env } from '../../layers/runtime/config.ts';
 import { ConfigurationError } from '../../layers/runtime/errors.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
-import { lazyTask, trainingDeps } from './deps.ts';
+import { lazyTask } from '../../layers/runtime/lazy-task.ts';
+import { trainingDeps } from './deps.ts';
 
 const EventSchema = z.object({
   plan: z.object({

@@ -78,12 +78,3 @@ export function recordDeps(env: Env): RecordDeps {
     artifactsBucket: requireBucket(config, 'artifacts'),
   };
 }
-
-/** A task's handler, built on its first event (Lambda) from the process environment. */
-export function lazyTask(create: (env: Env) => (event: unknown) => Promise<unknown>) {
-  let cached: ((event: unknown) => Promise<unknown>) | undefined;
-  return (event: unknown) => {
-    cached ??= create(process.env);
-    return cached(event);
-  };
-}

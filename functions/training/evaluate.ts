@@ -3,7 +3,8 @@ import { evaluateStep, type TrainingContext } from '../../layers/pipelines/train
 import type { PreparedData } from '../../layers/pipelines/training-data.ts';
 import type { Env } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
-import { lazyTask, trainingDeps } from './deps.ts';
+import { lazyTask } from '../../layers/runtime/lazy-task.ts';
+import { trainingDeps } from './deps.ts';
 import { ContextSchema, PreparedDataSchema } from './schemas.ts';
 
 const EventSchema = z.object({

@@ -3,7 +3,8 @@ import type { TrainingContext } from '../../layers/pipelines/training.ts';
 import { promoteVersion } from '../../layers/pipelines/training-record.ts';
 import type { Env } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
-import { lazyTask, recordDeps } from './deps.ts';
+import { lazyTask } from '../../layers/runtime/lazy-task.ts';
+import { recordDeps } from './deps.ts';
 import { ContextSchema } from './schemas.ts';
 
 const EventSchema = z.object({ context: ContextSchema, version: z.number().int().positive() });

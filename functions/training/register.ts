@@ -1,12 +1,12 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { storeBaselineFromTables } from '../../layers/monitoring/training-baseline.ts';
 import type { TrainingContext } from '../../layers/pipelines/training.ts';
-import { parseS3 } from '../../layers/pipelines/training-data.ts';
+import { readS3Object } from '../../layers/pipelines/training-data.ts';
 import { registerTrainedVersion } from '../../layers/pipelines/training-record.ts';
 import { type Env, loadRuntimeConfig } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
-import { lazyTask, recordDeps } from './deps.ts';
+import { lazyTask } from '../../layers/runtime/lazy-task.ts';
+import { recordDeps } from './deps.ts';
 import { ContextSchema, EvaluationSchema, LoggedRunSchema } from './schemas.ts';
 
 const EventSchema = z.object({
@@ -32,7 +32,9 @@ export function createHandler(env: Env) {
     // Monitoring compares binary classifiers and regressors; other objectives get no baseline.
     if (task === undefined) return { ...registered, baseline: null };
     const holdout = input.evaluation.holdoutPredictions
-      ? (JSON.parse(await readText(deps.s3, input.evaluation.holdoutPredictions)) as {
+      ? (JSON.parse(
+          new TextDecoder().decode(await readS3Object(deps.s3, input.evaluation.holdoutPredictions)),
+        ) as {
           predictions: number[];
           labels: number[];
         })
@@ -57,12 +59,6 @@ export function monitoringTask(objective: string): 'binary-classification' | 're
   if (objective.startsWith('reg:') || objective.startsWith('count:') || objective.startsWith('survival:'))
     return 'regression';
   return undefined;
-}
-
-async function readText(s3: S3Client, uri: string): Promise<string> {
-  const { bucket, key } = parseS3(uri);
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return (object.Body as { transformToString(): Promise<string> }).transformToString();
 }
 
 export const handler = lazyTask(createHandler);

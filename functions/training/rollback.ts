@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { rollbackTraining } from '../../layers/pipelines/training-record.ts';
 import type { Env } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
-import { lazyTask, recordDeps } from './deps.ts';
+import { lazyTask } from '../../layers/runtime/lazy-task.ts';
+import { recordDeps } from './deps.ts';
 
 const EventSchema = z.object({ executionId: z.string().min(1), model: z.string().min(1) });
 

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { splitStep, type TrainingContext } from '../../layers/pipelines/training.ts';
 import type { Env } from '../../layers/runtime/config.ts';
 import { validate } from '../../layers/runtime/http/request.ts';
-import { lazyTask, trainingDeps } from './deps.ts';
+import { lazyTask } from '../../layers/runtime/lazy-task.ts';
+import { trainingDeps } from './deps.ts';
 import { ContextSchema } from './schemas.ts';
 
 const EventSchema = z.object({ context: ContextSchema });

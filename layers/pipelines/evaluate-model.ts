@@ -4,12 +4,12 @@
  * the kit's metadata — feature names in order, objective, holdout metrics, hyperparameters — is
  * written where the registry will point.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidParameterError } from '../runtime/errors.ts';
 import { createEvaluator } from '../xgboost/evaluator.ts';
 import { evaluateMetric, type MetricName } from '../xgboost/metrics.ts';
 import { buildModelPackage, readModelPackage } from '../xgboost/model-package.ts';
-import { parseS3, parseTrainingCsv } from './training-data.ts';
+import { parseS3, parseTrainingCsv, readS3Object } from './training-data.ts';
 
 export interface EvaluateRequest {
   /** The training job's `model.tar.gz`. */
@@ -41,13 +41,13 @@ const METRICS_BY_KIND: Record<'binary' | 'multi' | 'regression', readonly Metric
 };
 
 export async function evaluateModel(s3: S3Client, request: EvaluateRequest): Promise<Evaluation> {
-  const trained = readModelPackage(await readBytes(s3, request.modelArtifacts));
+  const trained = readModelPackage(await readS3Object(s3, request.modelArtifacts));
   if (trained.metadata.numFeature !== request.featureNames.length) {
     throw new InvalidParameterError(
       `the model has ${trained.metadata.numFeature} features, the training data ${request.featureNames.length}`,
     );
   }
-  const holdout = parseTrainingCsv(new TextDecoder().decode(await readBytes(s3, request.holdout)));
+  const holdout = parseTrainingCsv(new TextDecoder().decode(await readS3Object(s3, request.holdout)));
   const evaluator = createEvaluator(trained.model);
   const predictions = evaluator.predict({
     rows: holdout.rows,
@@ -93,10 +93,4 @@ export async function evaluateModel(s3: S3Client, request: EvaluateRequest): Pro
     holdoutRows: holdout.rows,
     ...(holdoutPredictions ? { holdoutPredictions } : {}),
   };
-}
-
-async function readBytes(s3: S3Client, uri: string): Promise<Uint8Array> {
-  const { bucket, key } = parseS3(uri);
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
 }

@@ -5,7 +5,7 @@
  * and time, so the same row always lands in the same split, whatever the order of the table.
  */
 import { createHash } from 'node:crypto';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type LakehouseContext, openTable, type Row, readTable } from '../lakehouse/index.ts';
 import { InvalidParameterError } from '../runtime/errors.ts';
 
@@ -124,6 +124,13 @@ export function parseTrainingCsv(text: string): {
     }
   });
   return { labels, values, rows: lines.length, columns };
+}
+
+/** The bytes of the object at `s3://bucket/key`. */
+export async function readS3Object(s3: S3Client, uri: string): Promise<Uint8Array> {
+  const { bucket, key } = parseS3(uri);
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
 }
 
 /** `s3://bucket/key` → parts. */
