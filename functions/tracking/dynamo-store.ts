@@ -3,7 +3,10 @@
  * transactions, which dynalite lacks). Item layout: dynamo-items.ts.
  *
  * log-batch, the hot path, costs one consistent GetItem of the run, one BatchWrite of history pages
- * (at most one per touched bucket) and, usually, one UpdateItem guarded by the run's `ver`. When a
+ * (at most one per touched bucket) and, usually, one UpdateItem guarded by the run's `ver`. Every
+ * write to a run item adds 1 to `ver`, so when this instance wrote the run last (recent-runs.ts) the
+ * guarded UpdateItem goes first on the item as it wrote it, and the GetItem is only needed when
+ * that fails (another writer came between) or the batch needs a read's answer. When a
  * concurrent writer got there first, the update is redone per entry with conditions that need no
  * retry loop: a metric entry is only replaced by a point with a larger order key (losing that race
  * means the stored point is newer, so there is nothing to do), a param only if absent or equal, a tag
@@ -54,6 +57,7 @@ import {
 } from './dynamo-items.ts';
 import type { DatasetInput, Experiment, LifecycleStage, LoggedModel, Metric, Run, RunInfo } from './model.ts';
 import { metricOrderKey } from './ordering.ts';
+import { RecentRuns } from './recent-runs.ts';
 import { RunSearchCache, type VersionedRun } from './run-search-cache.ts';
 import type {
   Batch,
@@ -75,6 +79,8 @@ export interface DynamoTrackingStoreOptions {
   readonly now?: () => number;
   /** Most entries (runs, their metrics, params and tags) the search cache holds (0 turns it off). @default 1_000_000 */
   readonly searchCacheEntries?: number;
+  /** Most runs whose last written item is held for the next log-batch (recent-runs.ts; 0 turns it off). @default 64 */
+  readonly recentRuns?: number;
 }
 
 export class DynamoTrackingStore implements TrackingStore {
@@ -85,9 +91,11 @@ export class DynamoTrackingStore implements TrackingStore {
   #defaultEnsured = false;
   readonly #now: () => number;
   readonly #searchCache: RunSearchCache | undefined;
+  readonly #recentRuns: RecentRuns;
 
   constructor(options: DynamoTrackingStoreOptions) {
     this.#db = options.client;
+    this.#recentRuns = new RecentRuns(options.recentRuns ?? 64);
     this.#table = options.tableName;
     this.#now = options.now ?? Date.now;
     this.#searchCache =
@@ -341,6 +349,7 @@ export class DynamoTrackingStore implements TrackingStore {
   // ---- runs --------------------------------------------------------------------------------
 
   async createRun(info: RunInfo, tags: Readonly<Record<string, string>>): Promise<void> {
+    const item = runItem(info, tags);
     await this.#db.send(
       new BatchWriteCommand({
         RequestItems: {
@@ -350,13 +359,14 @@ export class DynamoTrackingStore implements TrackingStore {
                 Item: { pk: runPointerPk(info.runId), sk: 'RUN', experimentId: info.experimentId },
               },
             },
-            { PutRequest: { Item: runItem(info, tags) } },
+            { PutRequest: { Item: item } },
             { PutRequest: { Item: runChangeItem(info.experimentId, info.runId, this.#now()) } },
           ],
         },
       }),
     );
     this.#remember(info.runId, info.experimentId);
+    this.#recentRuns.remember(item);
   }
 
   async getRun(runId: string): Promise<Run | undefined> {
@@ -499,6 +509,7 @@ export class DynamoTrackingStore implements TrackingStore {
   }
 
   async updateRun(runId: string, update: RunUpdate): Promise<RunInfo> {
+    this.#recentRuns.forget(runId);
     const run = await this.#requireRunItem(runId);
     const sets: string[] = [];
     const values: Record<string, unknown> = { ':one': 1 };
@@ -534,6 +545,7 @@ export class DynamoTrackingStore implements TrackingStore {
   }
 
   async setRunLifecycle(runId: string, stage: LifecycleStage): Promise<void> {
+    this.#recentRuns.forget(runId);
     const run = await this.#requireRunItem(runId);
     await Promise.all([
       this.#db.send(
@@ -549,36 +561,52 @@ export class DynamoTrackingStore implements TrackingStore {
   }
 
   async logBatch(runId: string, batch: Batch): Promise<void> {
+    const recent = this.#recentRuns.get(runId);
+    if (recent && (await this.#logBatchOnto(recent, batch))) return;
+    this.#recentRuns.forget(runId);
     const run = await this.#requireRunItem(runId);
     if (run.lifecycleStage !== 'active') {
       throw new InvalidParameterError(
         `The run ${runId} must be in the 'active' state. Current state is ${run.lifecycleStage}.`,
       );
     }
-    const newParams: Record<string, string> = {};
-    for (const [key, value] of Object.entries(batch.params)) {
-      const existing = run.p?.[key];
-      if (existing === undefined) newParams[key] = value;
-      else if (existing !== value) throw paramConflict(runId, key, existing, value);
+    const plan = planBatch(run, batch);
+    if (plan.conflict) {
+      const { key, existing, value } = plan.conflict;
+      throw paramConflict(runId, key, existing, value);
     }
-    const latest = new Map<string, StoredMetric>();
-    for (const metric of batch.metrics) {
-      const stored = storeMetric(metric);
-      const current = run.m?.[metric.key];
-      const best = latest.get(metric.key) ?? (current === undefined ? undefined : storedOrderKey(current));
-      if (best === undefined || best < stored) latest.set(metric.key, stored);
-    }
-    const changes = Object.keys(newParams).length + Object.keys(batch.tags).length + latest.size;
-    const update = changes === 0 ? Promise.resolve() : this.#updateRun(run, newParams, batch.tags, latest);
+    const { params, latest } = plan;
+    const changes = Object.keys(params).length + Object.keys(batch.tags).length + latest.size;
+    if (changes === 0) this.#recentRuns.remember(run);
+    const update = changes === 0 ? Promise.resolve() : this.#updateRun(run, params, batch.tags, latest);
     // The change-log entry travels with the history pages (one BatchWriteItem).
     const change = changes === 0 ? [] : [runChangeItem(run.experimentId, runId, this.#now())];
-    if (Object.keys(newParams).length > 0) {
+    if (Object.keys(params).length > 0) {
       // A param can still lose a race to another value: settle that before anything else is written.
       await update;
       await this.#appendHistory(runId, batch.metrics, change);
     } else {
       await Promise.all([update, this.#appendHistory(runId, batch.metrics, change)]);
     }
+  }
+
+  /**
+   * logBatch without reading the run, onto the item as this instance last wrote it (recent-runs.ts):
+   * the update is conditioned on the version, and the history is written once it succeeded. False,
+   * with nothing written, when the run changed since, or when the batch needs the read's answer.
+   */
+  async #logBatchOnto(run: RunItem, batch: Batch): Promise<boolean> {
+    if (run.lifecycleStage !== 'active') return false;
+    const plan = planBatch(run, batch);
+    const { params, latest } = plan;
+    if (plan.conflict || Object.keys(params).length + Object.keys(batch.tags).length + latest.size === 0) {
+      return false;
+    }
+    if (!(await this.#versionedUpdate(run, params, batch.tags, latest))) return false;
+    await this.#appendHistory(run.runId, batch.metrics, [
+      runChangeItem(run.experimentId, run.runId, this.#now()),
+    ]);
+    return true;
   }
 
   /** One write guarded by the run's version; the per-entry path when another writer got there first. */
@@ -588,6 +616,26 @@ export class DynamoTrackingStore implements TrackingStore {
     tags: Readonly<Record<string, string>>,
     latest: Map<string, StoredMetric>,
   ): Promise<void> {
+    if (!(await this.#versionedUpdate(run, params, tags, latest))) {
+      await this.#logEntryByEntry(run, params, tags, latest);
+    }
+  }
+
+  /**
+   * Writes the run's maps with these entries merged in, if its version is still `run.ver`; then
+   * remembers the item as written. False (nothing written) when the version has moved on.
+   */
+  async #versionedUpdate(
+    run: RunItem,
+    params: Record<string, string>,
+    tags: Readonly<Record<string, string>>,
+    latest: Map<string, StoredMetric>,
+  ): Promise<boolean> {
+    const m: Record<string, StoredMetric> = {};
+    for (const [key, stored] of Object.entries(run.m ?? {})) m[key] = storedOrderKey(stored);
+    for (const [key, stored] of latest) m[key] = stored;
+    const p = { ...run.p, ...params };
+    const t = { ...run.t, ...tags };
     try {
       await this.#db.send(
         new UpdateCommand({
@@ -596,22 +644,16 @@ export class DynamoTrackingStore implements TrackingStore {
           UpdateExpression: 'SET #m = :m, #p = :p, #t = :t ADD ver :one',
           ConditionExpression: 'ver = :ver',
           ExpressionAttributeNames: { '#m': 'm', '#p': 'p', '#t': 't' },
-          ExpressionAttributeValues: {
-            ':m': {
-              ...Object.fromEntries(Object.entries(run.m ?? {}).map(([k, v]) => [k, storedOrderKey(v)])),
-              ...Object.fromEntries(latest),
-            },
-            ':p': { ...run.p, ...params },
-            ':t': { ...run.t, ...tags },
-            ':ver': run.ver ?? 0,
-            ':one': 1,
-          },
+          ExpressionAttributeValues: { ':m': m, ':p': p, ':t': t, ':ver': run.ver ?? 0, ':one': 1 },
         }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      await this.#logEntryByEntry(run, params, tags, latest);
+      this.#recentRuns.forget(run.runId);
+      return false;
     }
+    this.#recentRuns.remember({ ...run, m, p, t, ver: (run.ver ?? 0) + 1 });
+    return true;
   }
 
   /** The contended path of logBatch: conditional updates per entry, none of which needs a retry. */
@@ -621,6 +663,7 @@ export class DynamoTrackingStore implements TrackingStore {
     tags: Readonly<Record<string, string>>,
     latest: Map<string, StoredMetric>,
   ): Promise<void> {
+    this.#recentRuns.forget(run.runId);
     const key = { pk: run.pk, sk: run.sk };
     for (const [name, value] of Object.entries(params)) {
       try {
@@ -704,6 +747,7 @@ export class DynamoTrackingStore implements TrackingStore {
   }
 
   async deleteRunTag(runId: string, key: string): Promise<boolean> {
+    this.#recentRuns.forget(runId);
     const run = await this.#requireRunItem(runId);
     try {
       await this.#db.send(
@@ -750,6 +794,7 @@ export class DynamoTrackingStore implements TrackingStore {
     datasets: readonly DatasetInput[],
     modelIds: readonly string[],
   ): Promise<void> {
+    this.#recentRuns.forget(runId);
     const run = await this.#requireRunItem(runId);
     const identity = (input: DatasetInput) =>
       JSON.stringify([input.dataset.name, input.dataset.digest, input.tags ?? []]);
@@ -770,6 +815,7 @@ export class DynamoTrackingStore implements TrackingStore {
   }
 
   async logOutputs(runId: string, outputs: readonly { modelId: string; step: number }[]): Promise<void> {
+    this.#recentRuns.forget(runId);
     const run = await this.#requireRunItem(runId);
     const mo = [...(run.mo ?? [])];
     for (const output of outputs) {
@@ -945,6 +991,34 @@ export class DynamoTrackingStore implements TrackingStore {
       }
     }
   }
+}
+
+/**
+ * What a batch changes on a run: the params it adds, the metric keys whose latest point it moves
+ * forward, and the first param it would change (which fails the batch).
+ */
+function planBatch(
+  run: RunItem,
+  batch: Batch,
+): {
+  params: Record<string, string>;
+  latest: Map<string, StoredMetric>;
+  conflict?: { key: string; existing: string; value: string };
+} {
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(batch.params)) {
+    const existing = run.p?.[key];
+    if (existing === undefined) params[key] = value;
+    else if (existing !== value) return { params, latest: new Map(), conflict: { key, existing, value } };
+  }
+  const latest = new Map<string, StoredMetric>();
+  for (const metric of batch.metrics) {
+    const stored = storeMetric(metric);
+    const current = run.m?.[metric.key];
+    const best = latest.get(metric.key) ?? (current === undefined ? undefined : storedOrderKey(current));
+    if (best === undefined || best < stored) latest.set(metric.key, stored);
+  }
+  return { params, latest };
 }
 
 function paramConflict(runId: string, key: string, existing: string, value: string): InvalidParameterError {

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runItem } from '../../../functions/tracking/dynamo-items.ts';
+import { DynamoTrackingStore } from '../../../functions/tracking/dynamo-store.ts';
+import type { RunInfo } from '../../../functions/tracking/model.ts';
+import { RecentRuns } from '../../../functions/tracking/recent-runs.ts';
+import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
+import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
+import { requireTable } from '../../../layers/runtime/config.ts';
+import { InvalidParameterError } from '../../../layers/runtime/errors.ts';
+
+function info(runId: string): RunInfo {
+  return {
+    runId,
+    experimentId: '0',
+    runName: 'r',
+    userId: '',
+    status: 'RUNNING',
+    startTime: 1,
+    artifactUri: 'a',
+    lifecycleStage: 'active',
+  };
+}
+
+describe('RecentRuns', () => {
+  it('holds the most recently written runs up to its limit', () => {
+    const recent = new RecentRuns(2);
+    for (const id of ['a', 'b', 'a', 'c']) recent.remember(runItem(info(id), {}));
+    expect(recent.get('a')?.runId).toBe('a');
+    expect(recent.get('b')).toBeUndefined();
+    expect(recent.get('c')?.runId).toBe('c');
+    recent.forget('a');
+    expect(recent.get('a')).toBeUndefined();
+  });
+
+  it('holds nothing with a limit of 0', () => {
+    const recent = new RecentRuns(0);
+    recent.remember(runItem(info('a'), {}));
+    expect(recent.get('a')).toBeUndefined();
+  });
+});
+
+describe('log-batch onto the run as this store instance wrote it', () => {
+  let platform: LocalPlatform;
+  /** Store instances as two Lambda containers would hold them; `a` records its DynamoDB calls. */
+  let a: DynamoTrackingStore;
+  let b: DynamoTrackingStore;
+  const callsOfA: string[] = [];
+  let counter = 0;
+
+  beforeAll(async () => {
+    platform = await startLocalPlatform({ port: 0 });
+    const tableName = requireTable(platform.config, 'tracking');
+    const clientA = createDocumentClient(createDynamoDbClient(platform.config));
+    clientA.middlewareStack.add(
+      (next, context) => async (args) => {
+        callsOfA.push(String(context.commandName).replace(/Command$/, ''));
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCalls' },
+    );
+    a = new DynamoTrackingStore({ client: clientA, tableName });
+    b = new DynamoTrackingStore({
+      client: createDocumentClient(createDynamoDbClient(platform.config)),
+      tableName,
+    });
+  });
+  afterAll(async () => {
+    await platform.stop();
+  });
+
+  let runId: string;
+  beforeEach(async () => {
+    counter += 1;
+    runId = counter.toString(16).padStart(32, '0');
+    await a.createRun(info(runId), {});
+    callsOfA.length = 0;
+  });
+
+  const point = (step: number, value = step / 10) => ({ key: 'acc', value, timestamp: 1000 + step, step });
+
+  it('writes the update and the history without reading the run', async () => {
+    await a.logBatch(runId, { metrics: [point(1)], params: {}, tags: {} });
+    await a.logBatch(runId, { metrics: [point(2)], params: { lr: '0.1' }, tags: { t: 'x' } });
+    expect(callsOfA).toEqual(['UpdateItem', 'BatchWriteItem', 'UpdateItem', 'BatchWriteItem']);
+    const run = await b.getRun(runId);
+    expect(run?.metrics.acc?.step).toBe(2);
+    expect(run?.params).toEqual({ lr: '0.1' });
+    expect(run?.tags).toEqual({ t: 'x' });
+    expect((await b.getMetricHistory(runId, 'acc')).map((m) => m.step)).toEqual([1, 2]);
+  });
+
+  it('fails as MLflow does, writing nothing, when another instance deleted the run since', async () => {
+    await b.setRunLifecycle(runId, 'deleted');
+    await expect(a.logBatch(runId, { metrics: [point(1)], params: {}, tags: {} })).rejects.toThrow(
+      new InvalidParameterError(`The run ${runId} must be in the 'active' state. Current state is deleted.`),
+    );
+    expect(await b.getMetricHistory(runId, 'acc')).toEqual([]);
+    expect((await b.getRun(runId))?.metrics).toEqual({});
+  });
+
+  it('keeps the newer latest point another instance logged since', async () => {
+    await b.logBatch(runId, { metrics: [point(10)], params: {}, tags: {} });
+    await a.logBatch(runId, { metrics: [point(5)], params: {}, tags: { after: 'yes' } });
+    const run = await b.getRun(runId);
+    expect(run?.metrics.acc?.step).toBe(10);
+    expect(run?.tags).toEqual({ after: 'yes' });
+    expect((await b.getMetricHistory(runId, 'acc')).map((m) => m.step)).toEqual([5, 10]);
+  });
+
+  it('reports the value another instance logged for a param since, and writes nothing of the batch', async () => {
+    await b.logBatch(runId, { metrics: [], params: { lr: '0.1' }, tags: {} });
+    await expect(a.logBatch(runId, { metrics: [point(1)], params: { lr: '0.2' }, tags: {} })).rejects.toThrow(
+      new InvalidParameterError(
+        `Changing param values is not allowed. Param with key='lr' was already logged with value='0.1' for run ID='${runId}'. Attempted logging new value '0.2'.`,
+      ),
+    );
+    expect((await b.getRun(runId))?.metrics).toEqual({});
+    expect(await b.getMetricHistory(runId, 'acc')).toEqual([]);
+  });
+
+  it('goes back to reading the run after a write of another instance, once', async () => {
+    await b.logBatch(runId, { metrics: [], params: {}, tags: { by: 'b' } });
+    await a.logBatch(runId, { metrics: [point(1)], params: {}, tags: {} });
+    await a.logBatch(runId, { metrics: [point(2)], params: {}, tags: {} });
+    expect(callsOfA).toEqual([
+      'UpdateItem', // on the item as `a` wrote it: the version has moved on
+      'GetItem',
+      'UpdateItem',
+      'BatchWriteItem',
+      'UpdateItem',
+      'BatchWriteItem',
+    ]);
+    expect((await b.getRun(runId))?.tags).toEqual({ by: 'b' });
+  });
+});
