@@ -308,7 +308,7 @@ export function registerTableCommands(program: Command): void {
             const fields = scan.columns
               ? scan.columns.map((c) => schema.fields.find((f) => f.name === c)!)
               : schema.fields;
-            writeFileSync(options.output as string, writeParquetFile(fields, rows).bytes);
+            writeFileSync(options.output as string, (await writeParquetFile(fields, rows)).bytes);
             out(`wrote ${rows.length} rows to ${options.output}\n`);
             return;
           }

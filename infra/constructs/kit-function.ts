@@ -9,6 +9,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PARQUET_WASM_FILE } from '../../layers/lakehouse/parquet-engine.ts';
 import type { Access } from '../platform/api.ts';
 import { BUCKETS, type BucketId } from '../platform/buckets.ts';
 import { TABLES, type TableId } from '../platform/tables.ts';
@@ -179,6 +180,11 @@ export class KitFunction extends Construct {
         ...(native ? { nodeModules: [...native] } : {}),
         forceDockerBundling: false,
         mainFields: ['module', 'main'],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => bundleAssetCommands(inputDir, outputDir),
+        },
         // ESM bundles still meet CommonJS dependencies that call require().
         banner:
           "import { createRequire as __kitCreateRequire } from 'node:module'; const require = __kitCreateRequire(import.meta.url);",
@@ -189,6 +195,15 @@ export class KitFunction extends Construct {
       reason: 'The kit targets nodejs22.x, the runtime its code and tests are built for.',
     });
   }
+}
+
+/**
+ * Shell commands run after esbuild: a bundle that contains the lakehouse's Parquet encoder gets the
+ * encoder's WebAssembly module beside it (`layers/lakehouse/parquet-engine.ts` looks there first).
+ */
+export function bundleAssetCommands(inputDir: string, outputDir: string): string[] {
+  const wasm = `${inputDir}/node_modules/parquet-wasm/esm/${PARQUET_WASM_FILE}`;
+  return [`if grep -q ${PARQUET_WASM_FILE} "${outputDir}/index.mjs"; then cp "${wasm}" "${outputDir}/"; fi`];
 }
 
 /** The Lambda architecture matching the machine that bundles (and so installs native binaries). */

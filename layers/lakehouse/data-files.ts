@@ -23,33 +23,52 @@ export interface WriteFilesOptions {
 /**
  * Coerces input rows to the schema: every key must be a column (the error names the first one
  * that is not), non-nullable columns must have values, and each value must fit its type.
+ *
+ * A row whose values are all already in canonical form (every column present, nulls as `null`,
+ * no other keys) is returned as it is rather than copied: the result is read-only either way, and
+ * a million-row append then allocates no second million objects.
  */
 export function conformRows(rows: readonly Record<string, unknown>[], schema: StructType): Row[] {
   const names = new Set(schema.fields.map((field) => field.name));
   const fields = schema.fields.map((field) => ({ field, coerce: fastCoercer(field) }));
+  const width = fields.length;
   const out = new Array<Row>(rows.length);
   for (let r = 0; r < rows.length; r++) {
     const input = rows[r] as Record<string, unknown>;
+    let keys = 0;
     for (const key in input) {
-      if (!names.has(key) && input[key] !== undefined) {
-        throw new SchemaMismatchError(
-          `column "${key}" is not in the table schema (columns: ${[...names].join(', ')}); pass mergeSchema to add it`,
-          key,
-        );
-      }
+      if (!names.has(key)) {
+        if (input[key] !== undefined) {
+          throw new SchemaMismatchError(
+            `column "${key}" is not in the table schema (columns: ${[...names].join(', ')}); pass mergeSchema to add it`,
+            key,
+          );
+        }
+        keys = -1;
+      } else if (keys >= 0) keys++;
     }
-    const row: Row = {};
-    for (const { field, coerce } of fields) {
-      const value = coerce(input[field.name]);
+    let row: Row | undefined = keys === width ? (input as Row) : undefined;
+    for (let c = 0; c < width; c++) {
+      const { field, coerce } = fields[c] as (typeof fields)[number];
+      const original = input[field.name];
+      const value = coerce(original);
       if (value === null && !field.nullable) {
         throw new SchemaMismatchError(
           `column "${field.name}" is not nullable but a row has no value for it`,
           field.name,
         );
       }
-      row[field.name] = value;
+      if (row === input && value !== original) {
+        // A value changed: from here on the row is a copy.
+        row = {};
+        for (let k = 0; k < c; k++) {
+          const name = (fields[k] as (typeof fields)[number]).field.name;
+          row[name] = input[name] as Row[string];
+        }
+      } else if (row === undefined) row = {};
+      if (row !== input) row[field.name] = value;
     }
-    out[r] = row;
+    out[r] = row ?? {};
   }
   return out;
 }
@@ -138,7 +157,9 @@ export async function writeDataFiles(
       .join('/');
     for (let start = 0; start < groupRows.length; start += target) {
       const chunk = groupRows.slice(start, start + target);
-      const file = writeParquetFile(dataFields, chunk, { rowGroupSize: options.rowGroupSize ?? 100_000 });
+      const file = await writeParquetFile(dataFields, chunk, {
+        rowGroupSize: options.rowGroupSize ?? 100_000,
+      });
       const name = `part-00000-${crypto.randomUUID()}-c000.snappy.parquet`;
       const key = folder ? `${folder}/${name}` : name;
       await objects.put(key, file.bytes);

@@ -126,7 +126,7 @@ function evolveSchema(
   const known = new Set(snapshot.schema.fields.map((f) => f.name));
   const extra = new Set<string>();
   for (const row of rows)
-    for (const key of Object.keys(row)) if (!known.has(key) && row[key] !== undefined) extra.add(key);
+    for (const key in row) if (!known.has(key) && row[key] !== undefined) extra.add(key);
   if (extra.size === 0 || !mergeSchema) return snapshot.schema;
   const added = inferColumns(rows, [...extra]);
   const fields: StructField[] = [
