@@ -42,16 +42,24 @@ import {
 } from 'apache-arrow';
 import { decimalParts, type Row, type StructField } from './schema.ts';
 
-/** Per-column statistics in the Delta log's terms (values already in their JSON form). */
+/**
+ * Per-column statistics of a batch, as comparable values: numbers (integers, floats, a date's day
+ * number, a timestamp's epoch milliseconds), bigints (longs), strings, and decimals as their
+ * unscaled integer with their exact text.
+ */
 export interface ColumnStats {
   readonly name: string;
   readonly nulls: number;
-  /** A JSON value, or a decimal's exact text to be written as a bare number. */
   readonly min?: StatValue;
   readonly max?: StatValue;
 }
 
-export type StatValue = string | number | boolean | bigint | { readonly decimal: string };
+export type StatValue = string | number | bigint | DecimalStat;
+
+export interface DecimalStat {
+  readonly unscaled: number | bigint;
+  readonly text: string;
+}
 
 export interface ArrowBatch {
   /** The rows as one Arrow IPC stream (schema + one record batch). */
@@ -254,12 +262,7 @@ function dateColumn(field: StructField, rows: readonly Row[]): BuiltColumn {
     ...validity.props(),
     data: days,
   });
-  const iso = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
-  const stats =
-    min <= max
-      ? { name: field.name, nulls: validity.nulls, min: iso(min), max: iso(max) }
-      : { name: field.name, nulls: validity.nulls };
-  return { data, stats };
+  return { data, stats: withRange(field.name, validity.nulls, min <= max ? min : undefined, max) };
 }
 
 /** Writes a safe integer as a little-endian two's-complement 64-bit value (two words). */
@@ -298,12 +301,7 @@ function timestampColumn(field: StructField, rows: readonly Row[]): BuiltColumn 
     ...validity.props(),
     data: words,
   });
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const stats =
-    min <= max
-      ? { name: field.name, nulls: validity.nulls, min: iso(min), max: iso(max) }
-      : { name: field.name, nulls: validity.nulls };
-  return { data, stats };
+  return { data, stats: withRange(field.name, validity.nulls, min <= max ? min : undefined, max) };
 }
 
 /**
@@ -331,11 +329,9 @@ function decimalColumn(
       continue;
     }
     validity.set(i);
-    const digits =
-      scale > 0 ? text.slice(0, text.length - scale - 1) + text.slice(text.length - scale) : text;
     let unscaled: number | bigint;
     if (small) {
-      unscaled = Number(digits);
+      unscaled = parseUnscaled(text);
       setInt64Words(words, i * 4, unscaled);
       if (unscaled < 0) {
         words[i * 4 + 2] = 0xffffffff;
@@ -364,10 +360,18 @@ function decimalColumn(
     data: words,
   });
   if (minIndex < 0) return { data, stats: { name: field.name, nulls: validity.nulls } };
-  const textAt = (index: number) => ({ decimal: (rows[index] as Row)[field.name] as string });
+  const statAt = (index: number, unscaled: number | bigint) => ({
+    unscaled,
+    text: (rows[index] as Row)[field.name] as string,
+  });
   return {
     data,
-    stats: { name: field.name, nulls: validity.nulls, min: textAt(minIndex), max: textAt(maxIndex) },
+    stats: {
+      name: field.name,
+      nulls: validity.nulls,
+      min: statAt(minIndex, min),
+      max: statAt(maxIndex, max),
+    },
   };
 }
 

@@ -40,11 +40,15 @@ export interface EncodeOptions {
 }
 
 /**
- * Encodes an Arrow IPC stream as a Parquet file: snappy, chunk-level statistics in the footer,
- * dictionary encoding only where asked (trying a dictionary on numeric columns costs 4× the time of
- * the whole write and seldom pays off).
+ * Encodes Arrow record batches (each an IPC stream of one batch, produced lazily) as one Parquet
+ * file: snappy, chunk-level statistics in the footer, dictionary encoding only where asked (trying
+ * a dictionary on numeric columns costs 4× the time of the whole write and seldom pays off). The
+ * batches are pulled one at a time, so only one exists in memory at once.
  */
-export async function encodeParquet(ipcStream: Uint8Array, options: EncodeOptions): Promise<Uint8Array> {
+export async function encodeParquet(
+  batches: Iterable<Uint8Array>,
+  options: EncodeOptions,
+): Promise<Uint8Array> {
   const wasm = await parquetWasm();
   let builder = new wasm.WriterPropertiesBuilder()
     .setCompression(wasm.Compression.SNAPPY)
@@ -53,7 +57,36 @@ export async function encodeParquet(ipcStream: Uint8Array, options: EncodeOption
     .setMaxRowGroupSize(options.rowGroupSize)
     .setCreatedBy('mlops-kit lakehouse (parquet-wasm)');
   for (const column of options.dictionaryColumns) builder = builder.setColumnDictionaryEnabled(column, true);
-  const table = wasm.Table.fromIPCStream(ipcStream);
-  // writeParquet takes ownership of the table and of the properties.
-  return wasm.writeParquet(table, builder.build());
+  const iterator = batches[Symbol.iterator]();
+  const input = new ReadableStream<ParquetWasm.RecordBatch>({
+    pull(controller) {
+      const next = iterator.next();
+      if (next.done) {
+        controller.close();
+        return;
+      }
+      const table = wasm.Table.fromIPCStream(next.value);
+      try {
+        const batch = table.recordBatch(0);
+        if (batch) controller.enqueue(batch);
+      } finally {
+        table.free();
+      }
+    },
+  });
+  // The stream takes ownership of the properties.
+  const output = await wasm.transformParquetStream(input, builder.build());
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of output as ReadableStream<Uint8Array>) {
+    chunks.push(chunk);
+    length += chunk.byteLength;
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }

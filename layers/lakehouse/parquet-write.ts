@@ -2,12 +2,13 @@
  * Rows → one Parquet data file, with the Delta→Parquet type mapping of PROTOCOL.md ("Physical
  * Type Mapping", see `arrow-columns.ts`) and the per-file `stats` JSON of the add action.
  *
- * The rows become Arrow columns (`arrow-columns.ts`), which parquet-wasm encodes
- * (`parquet-engine.ts`): snappy, statistics in the footer for every column chunk, dictionaries
- * for strings and binaries. The log's statistics are taken from the values themselves, so they are
- * exact.
+ * The rows are turned into Arrow record batches one row group at a time (`arrow-columns.ts`) and
+ * streamed through parquet-wasm's encoder (`parquet-engine.ts`): snappy, statistics in the footer
+ * for every column chunk, dictionaries for strings and binaries. Only one row group's columns exist
+ * at a time, which bounds the memory a large write needs beyond its input. The log's statistics are
+ * taken from the values themselves, so they are exact.
  */
-import { type ColumnStats, toArrowBatch } from './arrow-columns.ts';
+import { type ColumnStats, type StatValue, toArrowBatch } from './arrow-columns.ts';
 import { encodeParquet } from './parquet-engine.ts';
 import type { Row, StructField } from './schema.ts';
 
@@ -29,30 +30,78 @@ export async function writeParquetFile(
   rows: readonly Row[],
   options: WriteParquetOptions = {},
 ): Promise<WrittenFile> {
-  const batch = toArrowBatch(fields, rows);
-  const bytes = await encodeParquet(batch.ipc, {
-    rowGroupSize: options.rowGroupSize ?? 100_000,
+  const rowGroupSize = Math.max(1, options.rowGroupSize ?? 100_000);
+  let stats: ColumnStats[] | undefined;
+  function* batches(): Generator<Uint8Array> {
+    for (let start = 0; start === 0 || start < rows.length; start += rowGroupSize) {
+      const batch = toArrowBatch(fields, rows.slice(start, start + rowGroupSize));
+      stats = stats
+        ? stats.map((column, index) => mergeStats(column, batch.stats[index] as ColumnStats))
+        : [...batch.stats];
+      yield batch.ipc;
+    }
+  }
+  const bytes = await encodeParquet(batches(), {
+    rowGroupSize,
     dictionaryColumns: fields
       .filter((field) => field.type === 'string' || field.type === 'binary')
       .map((field) => field.name),
   });
-  return { bytes, numRecords: rows.length, stats: statsJson(rows.length, batch.stats) };
+  return { bytes, numRecords: rows.length, stats: statsJson(fields, rows.length, stats ?? []) };
+}
+
+function compare(a: StatValue, b: StatValue): number {
+  const left = typeof a === 'object' ? a.unscaled : a;
+  const right = typeof b === 'object' ? b.unscaled : b;
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function mergeStats(a: ColumnStats, b: ColumnStats): ColumnStats {
+  const nulls = a.nulls + b.nulls;
+  if (a.min === undefined || a.max === undefined) return { ...b, nulls };
+  if (b.min === undefined || b.max === undefined) return { ...a, nulls };
+  return {
+    name: a.name,
+    nulls,
+    min: compare(b.min, a.min) < 0 ? b.min : a.min,
+    max: compare(b.max, a.max) > 0 ? b.max : a.max,
+  };
+}
+
+/** A bare JSON number with every digit (longs, decimals). */
+class RawNumber {
+  constructor(readonly raw: string) {}
+}
+
+/** The JSON stats form of a value: dates `YYYY-MM-DD`, timestamps ISO with milliseconds. */
+function statJson(field: StructField, value: StatValue): unknown {
+  if (typeof value === 'object') return new RawNumber(value.text);
+  if (typeof value === 'bigint') return new RawNumber(value.toString());
+  if (field.type === 'date') return new Date((value as number) * 86_400_000).toISOString().slice(0, 10);
+  if (field.type === 'timestamp') return new Date(value as number).toISOString();
+  return value;
 }
 
 /**
  * The `add.stats` JSON: numRecords and per-column min, max and null count. Longs and decimals are
  * written as bare JSON numbers with every digit.
  */
-export function statsJson(numRecords: number, columns: readonly ColumnStats[]): string {
+export function statsJson(
+  fields: readonly StructField[],
+  numRecords: number,
+  columns: readonly ColumnStats[],
+): string {
   const minValues: Record<string, unknown> = {};
   const maxValues: Record<string, unknown> = {};
   const nullCount: Record<string, number> = {};
-  for (const column of columns) {
+  columns.forEach((column, index) => {
+    const field = fields[index] as StructField;
     nullCount[column.name] = column.nulls;
-    if (column.min !== undefined) minValues[column.name] = column.min;
-    if (column.max !== undefined) maxValues[column.name] = column.max;
-  }
-  return JSON.stringify({ numRecords, minValues, maxValues, nullCount }, (_key, value: unknown) =>
-    typeof value === 'bigint' ? { raw: value.toString() } : value,
-  ).replace(/\{"(?:raw|decimal)":"(-?\d+(?:\.\d+)?)"\}/g, '$1');
+    if (column.min !== undefined) minValues[column.name] = statJson(field, column.min);
+    if (column.max !== undefined) maxValues[column.name] = statJson(field, column.max);
+  });
+  return JSON.stringify({ numRecords, minValues, maxValues, nullCount }).replace(
+    /\{"raw":"(-?\d+(?:\.\d+)?)"\}/g,
+    '$1',
+  );
 }
