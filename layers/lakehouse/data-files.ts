@@ -133,35 +133,31 @@ export async function writeDataFiles(
     if (!field) throw new SchemaMismatchError(`partition column "${name}" is not in the schema`, name);
     return field;
   });
-  const groups = new Map<string, { values: Record<string, string | null>; rows: Row[] }>();
-  for (const row of rows) {
-    const values: Record<string, string | null> = {};
-    for (const field of partitionFields)
-      values[field.name] = serializePartitionValue(row[field.name], field.type);
-    const id = JSON.stringify(values);
-    let group = groups.get(id);
-    if (!group) {
-      group = { values, rows: [] };
-      groups.set(id, group);
+  const groups = new Map<string, { values: Record<string, string | null>; rows: readonly Row[] }>();
+  if (partitionFields.length === 0 && rows.length > 0) groups.set('{}', { values: {}, rows });
+  else
+    for (const row of rows) {
+      const values: Record<string, string | null> = {};
+      for (const field of partitionFields)
+        values[field.name] = serializePartitionValue(row[field.name], field.type);
+      const id = JSON.stringify(values);
+      let group = groups.get(id);
+      if (!group) {
+        group = { values, rows: [] };
+        groups.set(id, group);
+      }
+      (group.rows as Row[]).push(row);
     }
-    group.rows.push(row);
-  }
   const target = options.targetFileRows ?? 1_000_000;
   const adds: AddFile[] = [];
   for (const { values, rows: groupRows } of groups.values()) {
-    const folder = partitionFields
-      .map(
-        (field) =>
-          `${field.name}=${values[field.name] === null ? '__HIVE_DEFAULT_PARTITION__' : escapePathValue(values[field.name] as string)}`,
-      )
-      .join('/');
     for (let start = 0; start < groupRows.length; start += target) {
-      const chunk = groupRows.slice(start, start + target);
+      const chunk =
+        start === 0 && groupRows.length <= target ? groupRows : groupRows.slice(start, start + target);
       const file = await writeParquetFile(dataFields, chunk, {
-        rowGroupSize: options.rowGroupSize ?? 100_000,
+        rowGroupSize: options.rowGroupSize ?? ROW_GROUP_ROWS,
       });
-      const name = `part-00000-${crypto.randomUUID()}-c000.snappy.parquet`;
-      const key = folder ? `${folder}/${name}` : name;
+      const key = dataFileKey(partitionColumns, values);
       await objects.put(key, file.bytes);
       adds.push({
         path: encodePath(key),
@@ -174,6 +170,27 @@ export async function writeDataFiles(
     }
   }
   return adds;
+}
+
+/** Rows per Parquet row group of the kit's data files. */
+export const ROW_GROUP_ROWS = 100_000;
+
+/**
+ * A new data file's key: Hive-style partition folders (`country=FR/`, null as
+ * `__HIVE_DEFAULT_PARTITION__`) and a unique name.
+ */
+export function dataFileKey(
+  partitionColumns: readonly string[],
+  values: Readonly<Record<string, string | null>>,
+): string {
+  const folder = partitionColumns
+    .map((name) => {
+      const value = values[name] ?? null;
+      return `${name}=${value === null ? '__HIVE_DEFAULT_PARTITION__' : escapePathValue(value)}`;
+    })
+    .join('/');
+  const name = `part-00000-${crypto.randomUUID()}-c000.snappy.parquet`;
+  return folder ? `${folder}/${name}` : name;
 }
 
 /** URI-encodes a relative key for `add.path` (RFC 2396), keeping `/` and `=`. */

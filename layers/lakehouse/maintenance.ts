@@ -8,7 +8,8 @@
 import { InvalidParameterError } from '../runtime/errors.ts';
 import type { AddFile, CommitInfo } from './actions.ts';
 import { checkpointInterval } from './checkpoint.ts';
-import { writeDataFiles } from './data-files.ts';
+import { compactFiles } from './compaction.ts';
+import { dataFileKey, encodePath, ROW_GROUP_ROWS, writeDataFiles } from './data-files.ts';
 import { scanPlanBatches } from './scan.ts';
 import type { Row } from './schema.ts';
 import { assertWritable, fileKey, loadSnapshot, readCommitInfos, type TableHandle } from './snapshot.ts';
@@ -107,6 +108,11 @@ export interface OptimizeOptions {
 export interface OptimizeResult extends CommitResult {
   readonly removedFiles: number;
   readonly addedFiles: number;
+  /**
+   * Bins whose rows had to be decoded and re-encoded (files of other writers or of an older schema,
+   * files without statistics); the others were copied batch by batch (`compaction.ts`).
+   */
+  readonly decodedBins: number;
 }
 
 /**
@@ -144,26 +150,47 @@ export async function optimize(table: TableHandle, options: OptimizeOptions = {}
   }
   const compacted = bins.filter((bin) => bin.length >= minFiles);
   if (compacted.length === 0)
-    return { version: snapshot.version, skipped: true, removedFiles: 0, addedFiles: 0 };
+    return { version: snapshot.version, skipped: true, removedFiles: 0, addedFiles: 0, decodedBins: 0 };
   const adds: AddFile[] = [];
   const removes: AddFile[] = [];
+  const partitions = new Set(snapshot.metadata.partitionColumns);
+  const dataFields = snapshot.schema.fields.filter((field) => !partitions.has(field.name));
+  let decodedBins = 0;
   for (const bin of compacted) {
-    const rows: Row[] = [];
-    const plan = { snapshot, files: bin, skippedFiles: 0, columns: snapshot.schema.fields };
-    for await (const batch of scanPlanBatches(table, plan)) rows.push(...batch);
-    const written = await writeDataFiles(
-      table.objects,
-      snapshot.schema,
-      snapshot.metadata.partitionColumns,
-      rows,
-      {
-        dataChange: false,
-        targetFileRows: Number.MAX_SAFE_INTEGER,
-      },
-    );
     // Keep the bin's partition values exactly as logged (a re-serialisation could differ in form).
     const partitionValues = (bin[0] as AddFile).partitionValues;
-    for (const add of written) adds.push({ ...add, partitionValues });
+    const direct = await compactFiles(
+      table.objects,
+      dataFields,
+      bin,
+      (file) => fileKey(table.objects, file.path),
+      ROW_GROUP_ROWS,
+    );
+    if (direct) {
+      const key = dataFileKey(snapshot.metadata.partitionColumns, partitionValues);
+      await table.objects.put(key, direct.bytes);
+      adds.push({
+        path: encodePath(key),
+        partitionValues,
+        size: direct.bytes.byteLength,
+        modificationTime: Date.now(),
+        dataChange: false,
+        stats: direct.stats,
+      });
+    } else {
+      decodedBins++;
+      const rows: Row[] = [];
+      const plan = { snapshot, files: bin, skippedFiles: 0, columns: snapshot.schema.fields };
+      for await (const batch of scanPlanBatches(table, plan)) rows.push(...batch);
+      const written = await writeDataFiles(
+        table.objects,
+        snapshot.schema,
+        snapshot.metadata.partitionColumns,
+        rows,
+        { dataChange: false, targetFileRows: Number.MAX_SAFE_INTEGER, rowGroupSize: ROW_GROUP_ROWS },
+      );
+      for (const add of written) adds.push({ ...add, partitionValues });
+    }
     removes.push(...bin);
   }
   const now = Date.now();
@@ -190,5 +217,5 @@ export async function optimize(table: TableHandle, options: OptimizeOptions = {}
     readsAdded: () => false,
     checkpointInterval: checkpointInterval(snapshot.metadata.configuration),
   });
-  return { ...result, removedFiles: removes.length, addedFiles: adds.length };
+  return { ...result, removedFiles: removes.length, addedFiles: adds.length, decodedBins };
 }

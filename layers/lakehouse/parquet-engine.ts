@@ -39,14 +39,25 @@ export interface EncodeOptions {
   readonly dictionaryColumns: readonly string[];
 }
 
+/** An Arrow IPC stream of one record batch as a batch in WebAssembly memory (engine loaded). */
+export function recordBatchFromIpc(wasm: typeof ParquetWasm, ipc: Uint8Array): ParquetWasm.RecordBatch {
+  const table = wasm.Table.fromIPCStream(ipc);
+  try {
+    const batch = table.recordBatch(0);
+    if (!batch) throw new Error('an Arrow IPC stream without a record batch');
+    return batch;
+  } finally {
+    table.free();
+  }
+}
+
 /**
- * Encodes Arrow record batches (each an IPC stream of one batch, produced lazily) as one Parquet
- * file: snappy, chunk-level statistics in the footer, dictionary encoding only where asked (trying
+ * Encodes Arrow record batches (produced lazily) as one Parquet file: snappy, chunk-level statistics in the footer, dictionary encoding only where asked (trying
  * a dictionary on numeric columns costs 4× the time of the whole write and seldom pays off). The
  * batches are pulled one at a time, so only one exists in memory at once.
  */
 export async function encodeParquet(
-  batches: Iterable<Uint8Array>,
+  batches: Iterable<ParquetWasm.RecordBatch>,
   options: EncodeOptions,
 ): Promise<Uint8Array> {
   const wasm = await parquetWasm();
@@ -65,13 +76,7 @@ export async function encodeParquet(
         controller.close();
         return;
       }
-      const table = wasm.Table.fromIPCStream(next.value);
-      try {
-        const batch = table.recordBatch(0);
-        if (batch) controller.enqueue(batch);
-      } finally {
-        table.free();
-      }
+      controller.enqueue(next.value);
     },
   });
   // The stream takes ownership of the properties.

@@ -8,8 +8,10 @@
  * at a time, which bounds the memory a large write needs beyond its input. The log's statistics are
  * taken from the values themselves, so they are exact.
  */
+
+import type * as ParquetWasm from 'parquet-wasm/esm';
 import { type ColumnStats, type StatValue, toArrowBatch } from './arrow-columns.ts';
-import { encodeParquet } from './parquet-engine.ts';
+import { encodeParquet, parquetWasm, recordBatchFromIpc } from './parquet-engine.ts';
 import type { Row, StructField } from './schema.ts';
 
 export interface WrittenFile {
@@ -32,13 +34,14 @@ export async function writeParquetFile(
 ): Promise<WrittenFile> {
   const rowGroupSize = Math.max(1, options.rowGroupSize ?? 100_000);
   let stats: ColumnStats[] | undefined;
-  function* batches(): Generator<Uint8Array> {
+  const wasm = await parquetWasm();
+  function* batches(): Generator<ParquetWasm.RecordBatch> {
     for (let start = 0; start === 0 || start < rows.length; start += rowGroupSize) {
       const batch = toArrowBatch(fields, rows.slice(start, start + rowGroupSize));
       stats = stats
         ? stats.map((column, index) => mergeStats(column, batch.stats[index] as ColumnStats))
         : [...batch.stats];
-      yield batch.ipc;
+      yield recordBatchFromIpc(wasm, batch.ipc);
     }
   }
   const bytes = await encodeParquet(batches(), {
