@@ -1,7 +1,7 @@
 /**
- * Rows (already conformed to the schema) → Arrow columns, in one pass per column that also takes the
- * column's statistics for the Delta log. The Arrow types are chosen so that the Parquet writer
- * produces Delta's physical types (PROTOCOL.md "Physical Type Mapping"):
+ * Rows (already conformed to the schema) → Arrow columns, taking each column's statistics for the
+ * Delta log on the way. The Arrow types are chosen so that the Parquet writer produces Delta's
+ * physical types (PROTOCOL.md "Physical Type Mapping"):
  *
  * | Delta           | Arrow                     | Parquet                                      |
  * |-----------------|---------------------------|----------------------------------------------|
@@ -15,8 +15,11 @@
  * | decimal(p,s)    | Decimal128(p,s)           | INT32 (p ≤ 9), INT64 (p ≤ 18), else FIXED    |
  * | string / binary | Utf8 / Binary             | BYTE_ARRAY (UTF8) / BYTE_ARRAY               |
  *
- * 64- and 128-bit values are written into their buffers as 32-bit words from plain numbers where
- * they fit (no BigInt per value), which is what keeps a 1M-row write cheap.
+ * Rows are visited once each (row-major): a row object is read while it is in the CPU cache, then
+ * every column takes its value. The visiting loop is generated per column list with the column
+ * names as literals (`fillFunction`), so each property read and each column call is monomorphic.
+ * 64- and 128-bit values are written as 32-bit words from plain numbers where they fit (no BigInt
+ * per value).
  */
 import {
   Binary,
@@ -73,7 +76,9 @@ const encoder = new TextEncoder();
 
 /** Builds the Arrow IPC stream and the statistics of the rows' `fields` columns. */
 export function toArrowBatch(fields: readonly StructField[], rows: readonly Row[]): ArrowBatch {
-  const built = fields.map((field) => buildColumn(field, rows));
+  const sinks = fields.map((field) => columnSink(field, rows.length));
+  fillFunction(fields)(rows, sinks);
+  const built = sinks.map((sink) => sink.finish());
   const arrowFields = fields.map(
     (field, index) => new Field(field.name, built[index]!.data.type, field.nullable),
   );
@@ -91,178 +96,221 @@ interface BuiltColumn {
   readonly stats: ColumnStats;
 }
 
-/** Validity bitmap of a column; `undefined` when nothing is null. */
-class Validity {
-  readonly bits: Uint8Array;
-  nulls = 0;
-  constructor(length: number) {
-    this.bits = new Uint8Array((length + 7) >> 3);
-  }
-  set(index: number): void {
-    this.bits[index >> 3]! |= 1 << (index & 7);
-  }
-  /** The null count and bitmap properties of `makeData`. */
-  props(): { nullCount: number; nullBitmap: Uint8Array | undefined } {
-    return { nullCount: this.nulls, nullBitmap: this.nulls === 0 ? undefined : this.bits };
-  }
+/** A column being filled: `put` takes row `index`'s value (null/undefined for null). */
+interface ColumnSink {
+  put(index: number, value: unknown): void;
+  finish(): BuiltColumn;
 }
 
-function buildColumn(field: StructField, rows: readonly Row[]): BuiltColumn {
+type Fill = (rows: readonly Row[], sinks: readonly ColumnSink[]) => void;
+
+const fills = new Map<string, Fill>();
+
+/**
+ * The row-major loop for a list of columns: `s0.put(i, row["a"]); s1.put(i, row["b"]); …` with
+ * the names as (JSON-quoted) literals. Generated once per column list and cached.
+ */
+function fillFunction(fields: readonly StructField[]): Fill {
+  const names = fields.map((field) => field.name);
+  const key = JSON.stringify(names);
+  let fill = fills.get(key);
+  if (!fill) {
+    const locals = names.map((_, c) => `const s${c} = sinks[${c}];`).join('\n');
+    const puts = names.map((name, c) => `s${c}.put(i, row[${JSON.stringify(name)}]);`).join('\n');
+    fill = new Function(
+      'rows',
+      'sinks',
+      `${locals}\nfor (let i = 0; i < rows.length; i++) {\nconst row = rows[i];\n${puts}\n}`,
+    ) as Fill;
+    fills.set(key, fill);
+  }
+  return fill;
+}
+
+function columnSink(field: StructField, length: number): ColumnSink {
   const decimal = decimalParts(field.type);
-  if (decimal) return decimalColumn(field, rows, decimal.precision, decimal.scale);
+  if (decimal) return new DecimalSink(field.name, length, decimal.precision, decimal.scale);
   switch (field.type) {
     case 'long':
-      return longColumn(field, rows);
+      return new LongSink(field.name, length);
     case 'integer':
+      return new NumberSink(field.name, new Int32Array(length), (data, props) =>
+        makeData({ type: new Int32(), ...props, data: data as Int32Array }),
+      );
     case 'short':
+      return new NumberSink(field.name, new Int16Array(length), (data, props) =>
+        makeData({ type: new Int16(), ...props, data: data as Int16Array }),
+      );
     case 'byte':
-    case 'double':
+      return new NumberSink(field.name, new Int8Array(length), (data, props) =>
+        makeData({ type: new Int8(), ...props, data: data as Int8Array }),
+      );
     case 'float':
-      return numberColumn(field, rows);
+      return new NumberSink(field.name, new Float32Array(length), (data, props) =>
+        makeData({ type: new Float32(), ...props, data: data as Float32Array }),
+      );
+    case 'double':
+      return new NumberSink(field.name, new Float64Array(length), (data, props) =>
+        makeData({ type: new Float64(), ...props, data: data as Float64Array }),
+      );
     case 'boolean':
-      return booleanColumn(field, rows);
+      return new BooleanSink(field.name, length);
     case 'date':
-      return dateColumn(field, rows);
+      return new DateSink(field.name, length);
     case 'timestamp':
-      return timestampColumn(field, rows);
+      return new TimestampSink(field.name, length);
     case 'string':
-      return bytesColumn(field, rows, true);
+      return new BytesSink(field.name, length, true);
     case 'binary':
-      return bytesColumn(field, rows, false);
+      return new BytesSink(field.name, length, false);
     default:
       throw new Error(`cannot write column ${field.name} of type ${JSON.stringify(field.type)}`);
   }
 }
 
-/** Fills a number column's values; returns its validity and statistics. */
-function fillNumbers(
-  field: StructField,
-  rows: readonly Row[],
-  values: Int8Array | Int16Array | Int32Array | Float32Array | Float64Array,
-): { validity: Validity; stats: ColumnStats } {
-  const validity = new Validity(rows.length);
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < rows.length; i++) {
-    const value = (rows[i] as Row)[field.name] as number | null | undefined;
+interface NullProps {
+  readonly length: number;
+  readonly nullCount: number;
+  readonly nullBitmap: Uint8Array | undefined;
+}
+
+/** What every sink shares: the validity bitmap and the null count. */
+abstract class Sink implements ColumnSink {
+  protected readonly bits: Uint8Array;
+  protected nulls = 0;
+  constructor(
+    protected readonly name: string,
+    protected readonly length: number,
+  ) {
+    this.bits = new Uint8Array((length + 7) >> 3);
+  }
+  abstract put(index: number, value: unknown): void;
+  abstract finish(): BuiltColumn;
+  protected valid(index: number): void {
+    this.bits[index >> 3]! |= 1 << (index & 7);
+  }
+  protected nullProps(): NullProps {
+    return {
+      length: this.length,
+      nullCount: this.nulls,
+      nullBitmap: this.nulls === 0 ? undefined : this.bits,
+    };
+  }
+  protected stats(min: StatValue | undefined, max: StatValue | undefined): ColumnStats {
+    return min === undefined || max === undefined
+      ? { name: this.name, nulls: this.nulls }
+      : { name: this.name, nulls: this.nulls, min, max };
+  }
+}
+
+type NumberArray = Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+
+class NumberSink extends Sink {
+  private min = Number.POSITIVE_INFINITY;
+  private max = Number.NEGATIVE_INFINITY;
+  constructor(
+    name: string,
+    private readonly values: NumberArray,
+    private readonly make: (values: NumberArray, props: NullProps) => Data,
+  ) {
+    super(name, values.length);
+  }
+  put(index: number, value: unknown): void {
     if (value === null || value === undefined) {
-      validity.nulls++;
-      continue;
+      this.nulls++;
+      return;
     }
-    validity.set(i);
-    values[i] = value;
+    const number = value as number;
+    this.valid(index);
+    this.values[index] = number;
     // NaN takes part in neither (comparisons with NaN are false).
-    if (value < min) min = value;
-    if (value > max) max = value;
+    if (number < this.min) this.min = number;
+    if (number > this.max) this.max = number;
   }
-  const stats =
-    min <= max
-      ? { name: field.name, nulls: validity.nulls, min, max }
-      : { name: field.name, nulls: validity.nulls };
-  return { validity, stats };
-}
-
-function numberColumn(field: StructField, rows: readonly Row[]): BuiltColumn {
-  const length = rows.length;
-  switch (field.type) {
-    case 'integer': {
-      const data = new Int32Array(length);
-      const { validity, stats } = fillNumbers(field, rows, data);
-      return { data: makeData({ type: new Int32(), length, ...validity.props(), data }), stats };
-    }
-    case 'short': {
-      const data = new Int16Array(length);
-      const { validity, stats } = fillNumbers(field, rows, data);
-      return { data: makeData({ type: new Int16(), length, ...validity.props(), data }), stats };
-    }
-    case 'byte': {
-      const data = new Int8Array(length);
-      const { validity, stats } = fillNumbers(field, rows, data);
-      return { data: makeData({ type: new Int8(), length, ...validity.props(), data }), stats };
-    }
-    case 'float': {
-      const data = new Float32Array(length);
-      const { validity, stats } = fillNumbers(field, rows, data);
-      return { data: makeData({ type: new Float32(), length, ...validity.props(), data }), stats };
-    }
-    default: {
-      const data = new Float64Array(length);
-      const { validity, stats } = fillNumbers(field, rows, data);
-      return { data: makeData({ type: new Float64(), length, ...validity.props(), data }), stats };
-    }
+  finish(): BuiltColumn {
+    const ranged = this.min <= this.max;
+    return {
+      data: this.make(this.values, this.nullProps()),
+      stats: this.stats(ranged ? this.min : undefined, ranged ? this.max : undefined),
+    };
   }
 }
 
-function longColumn(field: StructField, rows: readonly Row[]): BuiltColumn {
-  const validity = new Validity(rows.length);
-  const values = new BigInt64Array(rows.length);
-  let min: bigint | undefined;
-  let max: bigint | undefined;
-  for (let i = 0; i < rows.length; i++) {
-    const value = (rows[i] as Row)[field.name] as bigint | null | undefined;
+class LongSink extends Sink {
+  private readonly values: BigInt64Array;
+  private min: bigint | undefined;
+  private max: bigint | undefined;
+  constructor(name: string, length: number) {
+    super(name, length);
+    this.values = new BigInt64Array(length);
+  }
+  put(index: number, value: unknown): void {
     if (value === null || value === undefined) {
-      validity.nulls++;
-      continue;
+      this.nulls++;
+      return;
     }
-    validity.set(i);
-    values[i] = value;
-    if (min === undefined || value < min) min = value;
-    if (max === undefined || value > max) max = value;
+    const long = value as bigint;
+    this.valid(index);
+    this.values[index] = long;
+    if (this.min === undefined || long < this.min) this.min = long;
+    if (this.max === undefined || long > this.max) this.max = long;
   }
-  const data = makeData({
-    type: new Int64(),
-    length: rows.length,
-    ...validity.props(),
-    data: values,
-  });
-  return { data, stats: withRange(field.name, validity.nulls, min, max) };
+  finish(): BuiltColumn {
+    return {
+      data: makeData({ type: new Int64(), ...this.nullProps(), data: this.values }),
+      stats: this.stats(this.min, this.max),
+    };
+  }
 }
 
-function booleanColumn(field: StructField, rows: readonly Row[]): BuiltColumn {
-  const validity = new Validity(rows.length);
-  const bits = new Uint8Array((rows.length + 7) >> 3);
-  for (let i = 0; i < rows.length; i++) {
-    const value = (rows[i] as Row)[field.name] as boolean | null | undefined;
-    if (value === null || value === undefined) {
-      validity.nulls++;
-      continue;
-    }
-    validity.set(i);
-    if (value) bits[i >> 3]! |= 1 << (i & 7);
+class BooleanSink extends Sink {
+  private readonly values: Uint8Array;
+  constructor(name: string, length: number) {
+    super(name, length);
+    this.values = new Uint8Array((length + 7) >> 3);
   }
-  const data = makeData({
-    type: new Bool(),
-    length: rows.length,
-    ...validity.props(),
-    data: bits,
-  });
-  return { data, stats: { name: field.name, nulls: validity.nulls } };
+  put(index: number, value: unknown): void {
+    if (value === null || value === undefined) {
+      this.nulls++;
+      return;
+    }
+    this.valid(index);
+    if (value) this.values[index >> 3]! |= 1 << (index & 7);
+  }
+  finish(): BuiltColumn {
+    return {
+      data: makeData({ type: new Bool(), ...this.nullProps(), data: this.values }),
+      stats: this.stats(undefined, undefined),
+    };
+  }
 }
 
-function dateColumn(field: StructField, rows: readonly Row[]): BuiltColumn {
-  const validity = new Validity(rows.length);
-  const days = new Int32Array(rows.length);
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < rows.length; i++) {
-    const value = (rows[i] as Row)[field.name] as Date | null | undefined;
-    if (value === null || value === undefined) {
-      validity.nulls++;
-      continue;
-    }
-    validity.set(i);
-    const day = Math.floor(value.getTime() / DAY_MS);
-    days[i] = day;
-    if (day < min) min = day;
-    if (day > max) max = day;
+class DateSink extends Sink {
+  private readonly days: Int32Array;
+  private min = Number.POSITIVE_INFINITY;
+  private max = Number.NEGATIVE_INFINITY;
+  constructor(name: string, length: number) {
+    super(name, length);
+    this.days = new Int32Array(length);
   }
-  const data = makeData({
-    type: new DateDay(),
-    length: rows.length,
-    ...validity.props(),
-    data: days,
-  });
-  return { data, stats: withRange(field.name, validity.nulls, min <= max ? min : undefined, max) };
+  put(index: number, value: unknown): void {
+    if (value === null || value === undefined) {
+      this.nulls++;
+      return;
+    }
+    this.valid(index);
+    const day = Math.floor((value as Date).getTime() / DAY_MS);
+    this.days[index] = day;
+    if (day < this.min) this.min = day;
+    if (day > this.max) this.max = day;
+  }
+  finish(): BuiltColumn {
+    const ranged = this.min <= this.max;
+    return {
+      data: makeData({ type: new DateDay(), ...this.nullProps(), data: this.days }),
+      stats: this.stats(ranged ? this.min : undefined, ranged ? this.max : undefined),
+    };
+  }
 }
 
 /** Writes a safe integer as a little-endian two's-complement 64-bit value (two words). */
@@ -271,108 +319,39 @@ function setInt64Words(words: Int32Array | Uint32Array, offset: number, value: n
   words[offset + 1] = Math.floor(value / TWO_32) >>> 0;
 }
 
-function timestampColumn(field: StructField, rows: readonly Row[]): BuiltColumn {
-  const validity = new Validity(rows.length);
-  const words = new Int32Array(rows.length * 2);
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < rows.length; i++) {
-    const value = (rows[i] as Row)[field.name] as Date | null | undefined;
+class TimestampSink extends Sink {
+  private readonly words: Int32Array;
+  private min = Number.POSITIVE_INFINITY;
+  private max = Number.NEGATIVE_INFINITY;
+  constructor(name: string, length: number) {
+    super(name, length);
+    this.words = new Int32Array(length * 2);
+  }
+  put(index: number, value: unknown): void {
     if (value === null || value === undefined) {
-      validity.nulls++;
-      continue;
+      this.nulls++;
+      return;
     }
-    validity.set(i);
-    const ms = value.getTime();
-    // |ms| ≤ 8.64e15, so micros stay exact below 2^63 but not below 2^53: split before scaling.
+    this.valid(index);
+    const ms = (value as Date).getTime();
+    // |ms| ≤ 8.64e15: micros fit in 64 bits but not always in a double's 53; split when they don't.
     const micros = ms * 1000;
-    if (Number.isSafeInteger(micros)) setInt64Words(words, i * 2, micros);
+    if (Number.isSafeInteger(micros)) setInt64Words(this.words, index * 2, micros);
     else {
       const big = BigInt(ms) * 1000n;
-      words[i * 2] = Number(BigInt.asUintN(32, big)) | 0;
-      words[i * 2 + 1] = Number(BigInt.asIntN(32, big >> 32n));
+      this.words[index * 2] = Number(BigInt.asUintN(32, big)) | 0;
+      this.words[index * 2 + 1] = Number(BigInt.asIntN(32, big >> 32n));
     }
-    if (ms < min) min = ms;
-    if (ms > max) max = ms;
+    if (ms < this.min) this.min = ms;
+    if (ms > this.max) this.max = ms;
   }
-  const data = makeData({
-    type: new TimestampMicrosecond('UTC'),
-    length: rows.length,
-    ...validity.props(),
-    data: words,
-  });
-  return { data, stats: withRange(field.name, validity.nulls, min <= max ? min : undefined, max) };
-}
-
-/**
- * Decimals arrive as exact text with `scale` digits after the point (conformRows made them so);
- * the unscaled integer is taken from the digits — as a number when it has at most 15 digits, else
- * as a BigInt — and written as 128-bit two's complement.
- */
-function decimalColumn(
-  field: StructField,
-  rows: readonly Row[],
-  precision: number,
-  scale: number,
-): BuiltColumn {
-  const validity = new Validity(rows.length);
-  const words = new Uint32Array(rows.length * 4);
-  const small = precision <= 15;
-  let minIndex = -1;
-  let maxIndex = -1;
-  let min: number | bigint = 0;
-  let max: number | bigint = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const text = (rows[i] as Row)[field.name] as string | null | undefined;
-    if (text === null || text === undefined) {
-      validity.nulls++;
-      continue;
-    }
-    validity.set(i);
-    let unscaled: number | bigint;
-    if (small) {
-      unscaled = parseUnscaled(text);
-      setInt64Words(words, i * 4, unscaled);
-      if (unscaled < 0) {
-        words[i * 4 + 2] = 0xffffffff;
-        words[i * 4 + 3] = 0xffffffff;
-      }
-    } else {
-      const digits =
-        scale > 0 ? text.slice(0, text.length - scale - 1) + text.slice(text.length - scale) : text;
-      unscaled = BigInt(digits);
-      const twos = BigInt.asUintN(128, unscaled);
-      for (let w = 0; w < 4; w++) words[i * 4 + w] = Number((twos >> BigInt(32 * w)) & 0xffffffffn);
-    }
-    if (minIndex < 0 || unscaled < min) {
-      min = unscaled;
-      minIndex = i;
-    }
-    if (maxIndex < 0 || unscaled > max) {
-      max = unscaled;
-      maxIndex = i;
-    }
+  finish(): BuiltColumn {
+    const ranged = this.min <= this.max;
+    return {
+      data: makeData({ type: new TimestampMicrosecond('UTC'), ...this.nullProps(), data: this.words }),
+      stats: this.stats(ranged ? this.min : undefined, ranged ? this.max : undefined),
+    };
   }
-  const data = makeData({
-    type: new Decimal(scale, precision, 128),
-    length: rows.length,
-    ...validity.props(),
-    data: words,
-  });
-  if (minIndex < 0) return { data, stats: { name: field.name, nulls: validity.nulls } };
-  const statAt = (index: number, unscaled: number | bigint) => ({
-    unscaled,
-    text: (rows[index] as Row)[field.name] as string,
-  });
-  return {
-    data,
-    stats: {
-      name: field.name,
-      nulls: validity.nulls,
-      min: statAt(minIndex, min),
-      max: statAt(maxIndex, max),
-    },
-  };
 }
 
 /** The unscaled integer of a canonical decimal text of at most 15 digits. */
@@ -386,47 +365,138 @@ function parseUnscaled(text: string): number {
   return negative ? -value : value;
 }
 
-/** Strings (UTF-8) or binaries into one value buffer with offsets. */
-function bytesColumn(field: StructField, rows: readonly Row[], utf8: boolean): BuiltColumn {
-  const validity = new Validity(rows.length);
-  const offsets = new Int32Array(rows.length + 1);
-  let buffer = new Uint8Array(Math.max(64, rows.length * 8));
-  let length = 0;
-  let min: string | undefined;
-  let max: string | undefined;
-  for (let i = 0; i < rows.length; i++) {
-    const value = (rows[i] as Row)[field.name] as string | Uint8Array | null | undefined;
-    if (value === null || value === undefined) {
-      validity.nulls++;
-      offsets[i + 1] = length;
-      continue;
-    }
-    validity.set(i);
-    const room = utf8 ? (value as string).length * 3 : (value as Uint8Array).byteLength;
-    if (length + room > buffer.length) {
-      const grown = new Uint8Array(Math.max(buffer.length * 2, length + room));
-      grown.set(buffer.subarray(0, length));
-      buffer = grown;
-    }
-    if (utf8) {
-      const text = value as string;
-      length = writeUtf8(text, buffer, length);
-      if (min === undefined || text < min) min = text;
-      if (max === undefined || text > max) max = text;
-    } else {
-      buffer.set(value as Uint8Array, length);
-      length += (value as Uint8Array).byteLength;
-    }
-    offsets[i + 1] = length;
+/**
+ * Decimals arrive as exact text with `scale` digits after the point (conformRows made them so);
+ * the unscaled integer is taken from the digits — as a number when the precision allows at most 15
+ * digits, else as a BigInt — and written as 128-bit two's complement.
+ */
+class DecimalSink extends Sink {
+  private readonly words: Uint32Array;
+  private readonly small: boolean;
+  private minIndex = -1;
+  private maxIndex = -1;
+  private min: number | bigint = 0;
+  private max: number | bigint = 0;
+  private minText = '';
+  private maxText = '';
+  constructor(
+    name: string,
+    length: number,
+    private readonly precision: number,
+    private readonly scale: number,
+  ) {
+    super(name, length);
+    this.words = new Uint32Array(length * 4);
+    this.small = precision <= 15;
   }
-  const props = {
-    length: rows.length,
-    ...validity.props(),
-    valueOffsets: offsets,
-    data: buffer.subarray(0, length),
-  };
-  const data = utf8 ? makeData({ type: new Utf8(), ...props }) : makeData({ type: new Binary(), ...props });
-  return { data, stats: withRange(field.name, validity.nulls, min, max) };
+  put(index: number, value: unknown): void {
+    if (value === null || value === undefined) {
+      this.nulls++;
+      return;
+    }
+    this.valid(index);
+    const text = value as string;
+    let unscaled: number | bigint;
+    if (this.small) {
+      unscaled = parseUnscaled(text);
+      setInt64Words(this.words, index * 4, unscaled);
+      if (unscaled < 0) {
+        this.words[index * 4 + 2] = 0xffffffff;
+        this.words[index * 4 + 3] = 0xffffffff;
+      }
+    } else {
+      const scale = this.scale;
+      const digits =
+        scale > 0 ? text.slice(0, text.length - scale - 1) + text.slice(text.length - scale) : text;
+      unscaled = BigInt(digits);
+      const twos = BigInt.asUintN(128, unscaled);
+      for (let w = 0; w < 4; w++) this.words[index * 4 + w] = Number((twos >> BigInt(32 * w)) & 0xffffffffn);
+    }
+    if (this.minIndex < 0 || unscaled < this.min) {
+      this.min = unscaled;
+      this.minText = text;
+      this.minIndex = index;
+    }
+    if (this.maxIndex < 0 || unscaled > this.max) {
+      this.max = unscaled;
+      this.maxText = text;
+      this.maxIndex = index;
+    }
+  }
+  finish(): BuiltColumn {
+    return {
+      data: makeData({
+        type: new Decimal(this.scale, this.precision, 128),
+        ...this.nullProps(),
+        data: this.words,
+      }),
+      stats:
+        this.minIndex < 0
+          ? this.stats(undefined, undefined)
+          : this.stats(
+              { unscaled: this.min, text: this.minText },
+              { unscaled: this.max, text: this.maxText },
+            ),
+    };
+  }
+}
+
+/** Strings (UTF-8) or binaries into one value buffer with offsets. */
+class BytesSink extends Sink {
+  private readonly offsets: Int32Array;
+  private buffer: Uint8Array;
+  private end = 0;
+  private filled = 0;
+  private min: string | undefined;
+  private max: string | undefined;
+  constructor(
+    name: string,
+    length: number,
+    private readonly utf8: boolean,
+  ) {
+    super(name, length);
+    this.offsets = new Int32Array(length + 1);
+    this.buffer = new Uint8Array(Math.max(64, length * 8));
+  }
+  put(index: number, value: unknown): void {
+    // Rows arrive in order; rows before this one that were null end where the last value ended.
+    for (let i = this.filled; i < index; i++) this.offsets[i + 1] = this.end;
+    this.filled = index + 1;
+    if (value === null || value === undefined) {
+      this.nulls++;
+      this.offsets[index + 1] = this.end;
+      return;
+    }
+    this.valid(index);
+    const room = this.utf8 ? (value as string).length * 3 : (value as Uint8Array).byteLength;
+    if (this.end + room > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.end + room));
+      grown.set(this.buffer.subarray(0, this.end));
+      this.buffer = grown;
+    }
+    if (this.utf8) {
+      const text = value as string;
+      this.end = writeUtf8(text, this.buffer, this.end);
+      if (this.min === undefined || text < this.min) this.min = text;
+      if (this.max === undefined || text > this.max) this.max = text;
+    } else {
+      this.buffer.set(value as Uint8Array, this.end);
+      this.end += (value as Uint8Array).byteLength;
+    }
+    this.offsets[index + 1] = this.end;
+  }
+  finish(): BuiltColumn {
+    for (let i = this.filled; i < this.length; i++) this.offsets[i + 1] = this.end;
+    const props = {
+      ...this.nullProps(),
+      valueOffsets: this.offsets,
+      data: this.buffer.subarray(0, this.end),
+    };
+    const data = this.utf8
+      ? makeData({ type: new Utf8(), ...props })
+      : makeData({ type: new Binary(), ...props });
+    return { data, stats: this.stats(this.min, this.max) };
+  }
 }
 
 /** Writes a string's UTF-8 bytes at `offset` (room checked by the caller); returns the new end. */
@@ -438,13 +508,4 @@ function writeUtf8(text: string, buffer: Uint8Array, offset: number): number {
     buffer[end++] = code;
   }
   return end;
-}
-
-function withRange(
-  name: string,
-  nulls: number,
-  min: StatValue | undefined,
-  max: StatValue | undefined,
-): ColumnStats {
-  return min === undefined || max === undefined ? { name, nulls } : { name, nulls, min, max };
 }

@@ -32,6 +32,12 @@ export async function parquetWasm(): Promise<typeof ParquetWasm> {
   return module;
 }
 
+/**
+ * Data page size: small enough that a reader after a few rows of a row group (a selective scan
+ * reading the other columns of its matches) decodes a page, not the whole column chunk.
+ */
+const DATA_PAGE_BYTES = 32 * 1024;
+
 export interface EncodeOptions {
   /** Rows per row group. */
   readonly rowGroupSize: number;
@@ -64,7 +70,8 @@ export async function encodeParquet(
   let builder = new wasm.WriterPropertiesBuilder()
     .setCompression(wasm.Compression.SNAPPY)
     .setDictionaryEnabled(false)
-    .setStatisticsEnabled(wasm.EnabledStatistics.Chunk)
+    .setStatisticsEnabled(wasm.EnabledStatistics.Page)
+    .setDataPageSizeLimit(DATA_PAGE_BYTES)
     .setMaxRowGroupSize(options.rowGroupSize)
     .setCreatedBy('mlops-kit lakehouse (parquet-wasm)');
   for (const column of options.dictionaryColumns) builder = builder.setColumnDictionaryEnabled(column, true);

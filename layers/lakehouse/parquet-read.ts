@@ -6,7 +6,13 @@
  * so the decimal columns' logical annotation is removed from the parsed footer before decoding and
  * the raw unscaled integers are converted here. Binary columns are kept as bytes (`utf8: false`).
  */
-import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  parquetMetadataAsync,
+  parquetRead,
+  parquetReadObjects,
+} from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { CorruptTableError } from './errors.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -138,6 +144,52 @@ export async function readParquetRows(
     for (const name of absent) record[name] = null;
   }
   return raw as Row[];
+}
+
+/**
+ * Reads rows `[rowStart, rowEnd)` of the given fields column by column: one array of converted
+ * values per field (absent columns are all null), no row objects.
+ */
+export async function readParquetColumns(
+  file: ParquetFile,
+  fields: readonly StructField[],
+  rowStart: number,
+  rowEnd: number,
+): Promise<Map<string, unknown[]>> {
+  const length = Math.max(0, rowEnd - rowStart);
+  const out = new Map<string, unknown[]>();
+  const present = fields.filter((field) => file.columns.has(field.name));
+  for (const field of fields) out.set(field.name, new Array<unknown>(length).fill(null));
+  if (present.length > 0) {
+    try {
+      await parquetRead({
+        file: file.buffer,
+        metadata: file.metadata,
+        columns: present.map((field) => field.name),
+        rowStart,
+        rowEnd,
+        utf8: false,
+        compressors,
+        onChunk: ({ columnName, columnData, rowStart: chunkStart }) => {
+          const target = out.get(columnName);
+          if (!target) return;
+          const from = Math.max(0, rowStart - chunkStart);
+          const to = Math.min(columnData.length, rowEnd - chunkStart);
+          for (let i = from; i < to; i++) target[chunkStart + i - rowStart] = columnData[i];
+        },
+      });
+    } catch (error) {
+      throw new CorruptTableError(`cannot decode Parquet data: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  for (const field of present) {
+    const convert = converter(file, field);
+    const values = out.get(field.name) as unknown[];
+    for (let i = 0; i < values.length; i++) values[i] = convert ? convert(values[i]) : (values[i] ?? null);
+  }
+  return out;
 }
 
 /** The conversion of a column's decoded values, or undefined when they are already right. */

@@ -6,7 +6,7 @@
 import { InvalidParameterError } from '../runtime/errors.ts';
 import type { AddFile } from './actions.ts';
 import { parseStats } from './actions.ts';
-import { openParquetFile, readParquetRows } from './parquet-read.ts';
+import { openParquetFile, type ParquetFile, readParquetColumns, readParquetRows } from './parquet-read.ts';
 import {
   bindPredicate,
   evaluate,
@@ -133,6 +133,9 @@ export async function* scanPlanBatches(
     ...partitionColumnList,
   ];
   const reshape = natural.length !== project.length || natural.some((name, i) => name !== project[i]);
+  const filtered = predicate ? predicateColumns(predicate) : new Set<string>();
+  const filterFields = dataFields.filter((field) => filtered.has(field.name));
+  const restFields = dataFields.filter((field) => !filtered.has(field.name));
   let remaining = limit ?? Number.POSITIVE_INFINITY;
   for (const file of plan.files) {
     if (remaining <= 0) return;
@@ -147,6 +150,20 @@ export async function* scanPlanBatches(
     for (const group of parquet.metadata.row_groups) {
       if (remaining <= 0) return;
       const groupRows = Number(group.num_rows);
+      if (predicate && filterFields.length > 0 && restFields.length > 0) {
+        // Late materialisation: the predicate's columns first, the others only for matching rows.
+        const out = await readMatching(
+          parquet,
+          { predicate, schema: snapshot.schema, filterFields, restFields, partitionValues, project },
+          groupStart,
+          groupStart + groupRows,
+          remaining,
+        );
+        groupStart += groupRows;
+        remaining -= out.length;
+        if (out.length > 0) yield out;
+        continue;
+      }
       const rows = await readParquetRows(parquet, dataFields, groupStart, groupStart + groupRows);
       groupStart += groupRows;
       const out: Row[] = [];
@@ -163,6 +180,60 @@ export async function* scanPlanBatches(
       if (out.length > 0) yield out;
     }
   }
+}
+
+interface MatchContext {
+  readonly predicate: Predicate;
+  readonly schema: Snapshot['schema'];
+  /** Data columns the predicate reads. */
+  readonly filterFields: readonly StructField[];
+  /** The other data columns to return. */
+  readonly restFields: readonly StructField[];
+  readonly partitionValues: Row;
+  readonly project: readonly string[];
+}
+
+/**
+ * The projected rows of `[start, end)` that satisfy the predicate (at most `limit`): the predicate's
+ * columns are decoded for every row, the other columns only over the span of the matching rows, and
+ * only matching rows become objects.
+ */
+async function readMatching(
+  parquet: ParquetFile,
+  context: MatchContext,
+  start: number,
+  end: number,
+  limit: number,
+): Promise<Row[]> {
+  const { predicate, schema, partitionValues, project } = context;
+  const candidates = await readParquetColumns(parquet, context.filterFields, start, end);
+  const columns = [...candidates];
+  // One row object, refilled per row: the predicate sees a row, no row is allocated.
+  const probe: Row = { ...partitionValues };
+  const matches: number[] = [];
+  for (let index = 0; index < end - start && matches.length < limit; index++) {
+    for (const [name, values] of columns) probe[name] = values[index] as Row[string];
+    if (evaluate(predicate, probe, schema)) matches.push(index);
+  }
+  if (matches.length === 0) return [];
+  const first = matches[0] as number;
+  const rest = await readParquetRows(
+    parquet,
+    context.restFields,
+    start + first,
+    start + (matches[matches.length - 1] as number) + 1,
+  );
+  return matches.map((index) => {
+    const other = rest[index - first] as Row;
+    const row: Row = {};
+    for (const name of project) {
+      const values = candidates.get(name);
+      row[name] =
+        ((values ? values[index] : name in other ? other[name] : partitionValues[name]) as Row[string]) ??
+        null;
+    }
+    return row;
+  });
 }
 
 /** Streams matching rows one by one. */

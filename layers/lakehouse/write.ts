@@ -123,11 +123,13 @@ function evolveSchema(
   rows: readonly Record<string, unknown>[],
   mergeSchema: boolean,
 ): StructType {
+  // Without mergeSchema a new column is an error, which conformRows reports with the column named.
+  if (!mergeSchema) return snapshot.schema;
   const known = new Set(snapshot.schema.fields.map((f) => f.name));
   const extra = new Set<string>();
   for (const row of rows)
     for (const key in row) if (!known.has(key) && row[key] !== undefined) extra.add(key);
-  if (extra.size === 0 || !mergeSchema) return snapshot.schema;
+  if (extra.size === 0) return snapshot.schema;
   const added = inferColumns(rows, [...extra]);
   const fields: StructField[] = [
     ...snapshot.schema.fields,
