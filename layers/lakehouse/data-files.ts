@@ -26,51 +26,75 @@ export interface WriteFilesOptions {
  *
  * A row whose values are all already in canonical form (every column present, nulls as `null`,
  * no other keys) is returned as it is rather than copied: the result is read-only either way, and
- * a million-row append then allocates no second million objects.
+ * a million-row append then allocates no second million objects. The per-row loop is generated
+ * per schema with the column names as literals (see `conformFunction`), so its property reads and
+ * coercer calls are monomorphic.
  */
 export function conformRows(rows: readonly Record<string, unknown>[], schema: StructType): Row[] {
   const names = new Set(schema.fields.map((field) => field.name));
-  const fields = schema.fields.map((field) => ({ field, coerce: fastCoercer(field) }));
-  const width = fields.length;
+  const coercers = schema.fields.map((field) => fastCoercer(field));
   const out = new Array<Row>(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    const input = rows[r] as Record<string, unknown>;
-    let keys = 0;
+  const problem = (input: Record<string, unknown>, column: number): never => {
     for (const key in input) {
-      if (!names.has(key)) {
-        if (input[key] !== undefined) {
-          throw new SchemaMismatchError(
-            `column "${key}" is not in the table schema (columns: ${[...names].join(', ')}); pass mergeSchema to add it`,
-            key,
-          );
-        }
-        keys = -1;
-      } else if (keys >= 0) keys++;
-    }
-    let row: Row | undefined = keys === width ? (input as Row) : undefined;
-    for (let c = 0; c < width; c++) {
-      const { field, coerce } = fields[c] as (typeof fields)[number];
-      const original = input[field.name];
-      const value = coerce(original);
-      if (value === null && !field.nullable) {
+      if (!names.has(key) && input[key] !== undefined) {
         throw new SchemaMismatchError(
-          `column "${field.name}" is not nullable but a row has no value for it`,
-          field.name,
+          `column "${key}" is not in the table schema (columns: ${[...names].join(', ')}); pass mergeSchema to add it`,
+          key,
         );
       }
-      if (row === input && value !== original) {
-        // A value changed: from here on the row is a copy.
-        row = {};
-        for (let k = 0; k < c; k++) {
-          const name = (fields[k] as (typeof fields)[number]).field.name;
-          row[name] = input[name] as Row[string];
-        }
-      } else if (row === undefined) row = {};
-      if (row !== input) row[field.name] = value;
     }
-    out[r] = row ?? {};
-  }
+    const field = schema.fields[column] as StructField;
+    throw new SchemaMismatchError(
+      `column "${field.name}" is not nullable but a row has no value for it`,
+      field.name,
+    );
+  };
+  conformFunction(schema)(rows, out, coercers, problem);
   return out;
+}
+
+type Conform = (
+  rows: readonly Record<string, unknown>[],
+  out: Row[],
+  coercers: readonly ((value: unknown) => CellValue)[],
+  problem: (input: Record<string, unknown>, column: number) => never,
+) => void;
+
+const conforms = new Map<string, Conform>();
+
+/**
+ * The loop of conformRows for a schema. Per row: count its keys, coerce each column's value
+ * (`problem` reports a missing non-nullable value, after any unknown key); keep the row when it has
+ * exactly the schema's keys and every value is already canonical, else build the coerced copy
+ * (after checking the keys).
+ */
+function conformFunction(schema: StructType): Conform {
+  const key = JSON.stringify(schema.fields.map((field) => [field.name, field.nullable]));
+  let conform = conforms.get(key);
+  if (!conform) {
+    const fields = schema.fields;
+    const name = (c: number) => JSON.stringify((fields[c] as StructField).name);
+    const lines: string[] = fields.map((_, c) => `const c${c} = coercers[${c}];`);
+    lines.push('for (let r = 0; r < rows.length; r++) {', 'const input = rows[r];', 'let keys = 0;');
+    lines.push('for (const k in input) keys++;');
+    fields.forEach((field, c) => {
+      lines.push(`const v${c} = input[${name(c)}];`, `const w${c} = c${c}(v${c});`);
+      if (!field.nullable) lines.push(`if (w${c} === null) problem(input, ${c});`);
+    });
+    const same = fields.map((_, c) => `w${c} === v${c}`).join(' && ');
+    lines.push(`if (keys === ${fields.length}${same ? ` && ${same}` : ''}) out[r] = input;`);
+    lines.push('else {');
+    lines.push(
+      'for (const k in input) if (!Object.hasOwn(columns, k) && input[k] !== undefined) problem(input, -1);',
+    );
+    lines.push(`out[r] = { ${fields.map((_, c) => `${name(c)}: w${c}`).join(', ')} };`);
+    lines.push('}', '}');
+    const columns = JSON.stringify(Object.fromEntries(fields.map((field) => [field.name, true])));
+    const body = `const columns = ${columns};\n${lines.join('\n')}`;
+    conform = new Function('rows', 'out', 'coercers', 'problem', body) as Conform;
+    conforms.set(key, conform);
+  }
+  return conform;
 }
 
 /**
