@@ -4,6 +4,8 @@ import { conformRows } from '../../../layers/lakehouse/data-files.ts';
 import { writeParquetFile } from '../../../layers/lakehouse/parquet-write.ts';
 import { buildSchema } from '../../../layers/lakehouse/schema.ts';
 
+const arrayBuffer = (bytes: Uint8Array): ArrayBuffer => new Uint8Array(bytes).buffer as ArrayBuffer;
+
 const schema = buildSchema([
   { name: 'id', type: 'long', nullable: false },
   { name: 'amount', type: 'decimal(12,2)' },
