@@ -51,10 +51,7 @@ describe('writeParquetFile', () => {
       schema,
     );
     const file = await writeParquetFile(schema.fields, rows, { rowGroupSize: 1_000 });
-    const buffer = file.bytes.buffer.slice(
-      file.bytes.byteOffset,
-      file.bytes.byteOffset + file.bytes.byteLength,
-    );
+    const buffer = arrayBuffer(file.bytes);
     expect(parquetMetadata(buffer).row_groups.map((group) => Number(group.num_rows))).toEqual([
       1_000, 1_000, 500,
     ]);
@@ -75,10 +72,7 @@ describe('writeParquetFile', () => {
 
   it('writes an empty file for no rows', async () => {
     const file = await writeParquetFile(schema.fields, []);
-    const buffer = file.bytes.buffer.slice(
-      file.bytes.byteOffset,
-      file.bytes.byteOffset + file.bytes.byteLength,
-    );
+    const buffer = arrayBuffer(file.bytes);
     expect(parquetMetadata(buffer).num_rows).toBe(0n);
     expect(JSON.parse(file.stats)).toEqual({
       numRecords: 0,
