@@ -561,7 +561,7 @@ export class DynamoTrackingStore implements TrackingStore {
   }
 
   async logBatch(runId: string, batch: Batch): Promise<void> {
-    const recent = this.#recentRuns.get(runId);
+    const recent = this.#recentRuns.take(runId);
     if (recent && (await this.#logBatchOnto(recent, batch))) return;
     this.#recentRuns.forget(runId);
     const run = await this.#requireRunItem(runId);
@@ -602,7 +602,11 @@ export class DynamoTrackingStore implements TrackingStore {
     if (plan.conflict || Object.keys(params).length + Object.keys(batch.tags).length + latest.size === 0) {
       return false;
     }
-    if (!(await this.#versionedUpdate(run, params, batch.tags, latest))) return false;
+    if (!(await this.#versionedUpdate(run, params, batch.tags, latest))) {
+      this.#recentRuns.miss(run.runId);
+      return false;
+    }
+    this.#recentRuns.hit(run.runId);
     await this.#appendHistory(run.runId, batch.metrics, [
       runChangeItem(run.experimentId, run.runId, this.#now()),
     ]);
@@ -649,7 +653,6 @@ export class DynamoTrackingStore implements TrackingStore {
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      this.#recentRuns.forget(run.runId);
       return false;
     }
     this.#recentRuns.remember({ ...run, m, p, t, ver: (run.ver ?? 0) + 1 });

@@ -25,17 +25,35 @@ describe('RecentRuns', () => {
   it('holds the most recently written runs up to its limit', () => {
     const recent = new RecentRuns(2);
     for (const id of ['a', 'b', 'a', 'c']) recent.remember(runItem(info(id), {}));
-    expect(recent.get('a')?.runId).toBe('a');
-    expect(recent.get('b')).toBeUndefined();
-    expect(recent.get('c')?.runId).toBe('c');
+    expect(recent.take('a')?.runId).toBe('a');
+    expect(recent.take('b')).toBeUndefined();
+    expect(recent.take('c')?.runId).toBe('c');
     recent.forget('a');
-    expect(recent.get('a')).toBeUndefined();
+    expect(recent.take('a')).toBeUndefined();
   });
 
   it('holds nothing with a limit of 0', () => {
     const recent = new RecentRuns(0);
     recent.remember(runItem(info('a'), {}));
-    expect(recent.get('a')).toBeUndefined();
+    expect(recent.take('a')).toBeUndefined();
+  });
+
+  it('reads first for 2, 4, 8 … (at most 64) log-batches after stale copies in a row', () => {
+    const recent = new RecentRuns(8);
+    recent.remember(runItem(info('a'), {}));
+    const readsAfterMiss = () => {
+      recent.miss('a');
+      let reads = 0;
+      for (;;) {
+        const held = recent.take('a');
+        if (held) return reads;
+        reads += 1;
+        recent.remember(runItem(info('a'), {})); // the read path writes and holds the item
+      }
+    };
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map(readsAfterMiss)).toEqual([2, 4, 8, 16, 32, 64, 64, 64]);
+    recent.hit('a');
+    expect(readsAfterMiss()).toBe(2);
   });
 });
 
@@ -118,18 +136,18 @@ describe('log-batch onto the run as this store instance wrote it', () => {
     expect(await b.getMetricHistory(runId, 'acc')).toEqual([]);
   });
 
-  it('goes back to reading the run after a write of another instance, once', async () => {
+  it('reads first for the next two log-batches after a write of another instance', async () => {
     await b.logBatch(runId, { metrics: [], params: {}, tags: { by: 'b' } });
-    await a.logBatch(runId, { metrics: [point(1)], params: {}, tags: {} });
-    await a.logBatch(runId, { metrics: [point(2)], params: {}, tags: {} });
+    for (const step of [1, 2, 3, 4]) {
+      await a.logBatch(runId, { metrics: [point(step)], params: {}, tags: {} });
+    }
     expect(callsOfA).toEqual([
-      'UpdateItem', // on the item as `a` wrote it: the version has moved on
-      'GetItem',
-      'UpdateItem',
-      'BatchWriteItem',
-      'UpdateItem',
-      'BatchWriteItem',
+      ...['UpdateItem', 'GetItem', 'UpdateItem', 'BatchWriteItem'], // onto the stale copy, then read
+      ...['GetItem', 'UpdateItem', 'BatchWriteItem'],
+      ...['GetItem', 'UpdateItem', 'BatchWriteItem'],
+      ...['UpdateItem', 'BatchWriteItem'], // onto the copy again
     ]);
     expect((await b.getRun(runId))?.tags).toEqual({ by: 'b' });
+    expect((await b.getMetricHistory(runId, 'acc')).map((m) => m.step)).toEqual([1, 2, 3, 4]);
   });
 });
