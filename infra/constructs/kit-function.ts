@@ -175,8 +175,7 @@ export class KitFunction extends Construct {
         target: 'node22',
         minify: true,
         sourceMap: true,
-        // The runtime provides the AWS SDK v3; bundling it would only grow the cold start.
-        externalModules: ['@aws-sdk/*'],
+        externalModules: [...EXTERNAL_MODULES],
         ...(native ? { nodeModules: [...native] } : {}),
         forceDockerBundling: false,
         mainFields: ['module', 'main'],
@@ -185,9 +184,7 @@ export class KitFunction extends Construct {
           beforeInstall: () => [],
           afterBundling: (inputDir, outputDir) => bundleAssetCommands(inputDir, outputDir),
         },
-        // ESM bundles still meet CommonJS dependencies that call require().
-        banner:
-          "import { createRequire as __kitCreateRequire } from 'node:module'; const require = __kitCreateRequire(import.meta.url);",
+        banner: BUNDLE_BANNER,
       },
     });
     Validations.of(this.function).acknowledge({
@@ -196,6 +193,18 @@ export class KitFunction extends Construct {
     });
   }
 }
+
+/**
+ * Modules left out of every bundle. The runtime provides the AWS SDK v3 (bundling it would only
+ * grow the cold start). DuckDB is a native binary that the shared libraries load with a dynamic
+ * import on the paths that need it (local SQL, training sets); the functions that run those paths
+ * declare it in `nativeModules`, which installs it beside their bundle.
+ */
+export const EXTERNAL_MODULES = ['@aws-sdk/*', '@duckdb/node-api'] as const;
+
+/** ESM bundles still meet CommonJS dependencies that call require(). */
+export const BUNDLE_BANNER =
+  "import { createRequire as __kitCreateRequire } from 'node:module'; const require = __kitCreateRequire(import.meta.url);";
 
 /**
  * Shell commands run after esbuild: a bundle that contains the lakehouse's Parquet encoder gets the

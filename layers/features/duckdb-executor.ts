@@ -4,7 +4,7 @@
  * extensions are never auto-installed (httpfs and delta are not available), so every input is a
  * local file, and the session time zone is UTC so that zoned and plain timestamps compare alike.
  */
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ResolvedFeature } from './definitions.ts';
 import { FeatureDataError } from './errors.ts';
 import {
@@ -22,6 +22,8 @@ export async function openDuckDb(options: { threads?: number } = {}): Promise<{
   connection: DuckDBConnection;
   close(): void;
 }> {
+  // Loaded on use: Lambda bundles leave the native binary out unless the function installs it.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   await connection.run("SET autoinstall_known_extensions = false; SET TimeZone = 'UTC'");

@@ -8,7 +8,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { InvalidParameterError } from '../runtime/errors.ts';
 import type { CatalogEntry } from './catalog.ts';
 import { type LakehouseContext, openTable } from './location.ts';
@@ -74,6 +73,8 @@ export async function runLocalQuery(
 ): Promise<QueryResult> {
   if (sql.trim() === '') throw new InvalidParameterError('the query is empty');
   const dir = await mkdtemp(join(tmpdir(), 'mlops-query-'));
+  // Loaded on use: Lambda bundles leave the native binary out unless the function installs it.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {

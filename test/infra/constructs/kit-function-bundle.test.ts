@@ -5,7 +5,13 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleAssetCommands } from '../../../infra/constructs/kit-function.ts';
+import {
+  BUNDLE_BANNER,
+  bundleAssetCommands,
+  EXTERNAL_MODULES,
+} from '../../../infra/constructs/kit-function.ts';
+import { FUNCTIONS } from '../../../infra/platform/functions.ts';
+import { PIPELINES } from '../../../infra/platform/pipelines.ts';
 import { PARQUET_WASM_FILE } from '../../../layers/lakehouse/parquet-engine.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -30,11 +36,9 @@ async function bundle(source: string): Promise<string> {
       format: 'esm',
       target: 'node22',
       minify: true,
-      external: ['@aws-sdk/*'],
+      external: [...EXTERNAL_MODULES],
       mainFields: ['module', 'main'],
-      banner: {
-        js: "import { createRequire as __kitCreateRequire } from 'node:module'; const require = __kitCreateRequire(import.meta.url);",
-      },
+      banner: { js: BUNDLE_BANNER },
       logLevel: 'silent',
     });
   } finally {
@@ -44,7 +48,46 @@ async function bundle(source: string): Promise<string> {
   return work;
 }
 
+const ENTRIES = [
+  ...Object.values(FUNCTIONS).map((definition) => ({
+    entry: definition.entry,
+    native: [] as readonly string[],
+  })),
+  ...Object.values(PIPELINES).flatMap((pipeline) =>
+    Object.values(pipeline.tasks).map((task) => ({ entry: task.entry, native: task.nativeModules ?? [] })),
+  ),
+];
+
 describe('KitFunction bundles', () => {
+  it('build for every function and pipeline task, native binaries loaded only where installed', async () => {
+    const failures: string[] = [];
+    for (const { entry, native } of ENTRIES) {
+      const result = await build({
+        entryPoints: [join(ROOT, entry)],
+        bundle: true,
+        write: false,
+        platform: 'node',
+        format: 'esm',
+        target: 'node22',
+        external: [...EXTERNAL_MODULES, ...native],
+        mainFields: ['module', 'main'],
+        banner: { js: BUNDLE_BANNER },
+        logLevel: 'silent',
+        metafile: true,
+      }).catch((error: Error) => {
+        failures.push(`${entry}: ${error.message.split('\n')[1] ?? error.message}`);
+        return undefined;
+      });
+      if (!result) continue;
+      // A static import of an external native module would fail at load in a function without it.
+      const text = result.outputFiles[0]?.text ?? '';
+      if (!native.includes('@duckdb/node-api') && /from\s*["']@duckdb\/node-api["']/.test(text)) {
+        failures.push(`${entry}: imports @duckdb/node-api statically but does not install it`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+
   it('carry the Parquet encoder beside a bundle that writes data files, and it runs without node_modules', async () => {
     const dir = await bundle(`
       import { writeFileSync } from 'node:fs';
