@@ -6,6 +6,7 @@
 import { InvalidParameterError } from '../runtime/errors.ts';
 import type { AddFile } from './actions.ts';
 import { parseStats } from './actions.ts';
+import { candidateRows } from './page-index.ts';
 import { openParquetFile, type ParquetFile, readParquetColumns, readParquetRows } from './parquet-read.ts';
 import {
   bindPredicate,
@@ -154,6 +155,7 @@ export async function* scanPlanBatches(
         // Late materialisation: the predicate's columns first, the others only for matching rows.
         const out = await readMatching(
           parquet,
+          group,
           { predicate, schema: snapshot.schema, filterFields, restFields, partitionValues, project },
           groupStart,
           groupStart + groupRows,
@@ -200,20 +202,32 @@ interface MatchContext {
  */
 async function readMatching(
   parquet: ParquetFile,
+  group: ParquetFile['metadata']['row_groups'][number],
   context: MatchContext,
   start: number,
   end: number,
   limit: number,
 ): Promise<Row[]> {
   const { predicate, schema, partitionValues, project } = context;
-  const candidates = await readParquetColumns(parquet, context.filterFields, start, end);
-  const columns = [...candidates];
+  const ranges = await candidateRows(parquet, group, start, {
+    predicate,
+    schema,
+    fields: context.filterFields,
+    partitionValues,
+  });
   // One row object, refilled per row: the predicate sees a row, no row is allocated.
   const probe: Row = { ...partitionValues };
+  const candidates = new Map<string, unknown[]>(context.filterFields.map((field) => [field.name, []]));
   const matches: number[] = [];
-  for (let index = 0; index < end - start && matches.length < limit; index++) {
-    for (const [name, values] of columns) probe[name] = values[index] as Row[string];
-    if (evaluate(predicate, probe, schema)) matches.push(index);
+  for (const [rangeStart, rangeEnd] of ranges) {
+    if (matches.length >= limit) break;
+    const columns = [...(await readParquetColumns(parquet, context.filterFields, rangeStart, rangeEnd))];
+    for (let offset = 0; offset < rangeEnd - rangeStart && matches.length < limit; offset++) {
+      for (const [name, values] of columns) probe[name] = values[offset] as Row[string];
+      if (!evaluate(predicate, probe, schema)) continue;
+      matches.push(rangeStart + offset - start);
+      for (const [name, values] of columns) candidates.get(name)?.push(values[offset]);
+    }
   }
   if (matches.length === 0) return [];
   const first = matches[0] as number;
@@ -223,14 +237,13 @@ async function readMatching(
     start + first,
     start + (matches[matches.length - 1] as number) + 1,
   );
-  return matches.map((index) => {
+  return matches.map((index, position) => {
     const other = rest[index - first] as Row;
     const row: Row = {};
     for (const name of project) {
       const values = candidates.get(name);
-      row[name] =
-        ((values ? values[index] : name in other ? other[name] : partitionValues[name]) as Row[string]) ??
-        null;
+      row[name] = ((values ? values[position] : name in other ? other[name] : partitionValues[name]) ??
+        null) as Row[string];
     }
     return row;
   });
