@@ -158,7 +158,6 @@ export async function* scanPlanBatches(
           group,
           { predicate, schema: snapshot.schema, filterFields, restFields, partitionValues, project },
           groupStart,
-          groupStart + groupRows,
           remaining,
         );
         groupStart += groupRows;
@@ -196,16 +195,15 @@ interface MatchContext {
 }
 
 /**
- * The projected rows of `[start, end)` that satisfy the predicate (at most `limit`): the predicate's
- * columns are decoded for every row, the other columns only over the span of the matching rows, and
- * only matching rows become objects.
+ * The projected rows of the row group starting at row `start` that satisfy the predicate (at most
+ * `limit`): the predicate's columns are decoded for the rows the page index cannot rule out, the
+ * other columns only over the span of the matching rows, and only matching rows become objects.
  */
 async function readMatching(
   parquet: ParquetFile,
   group: ParquetFile['metadata']['row_groups'][number],
   context: MatchContext,
   start: number,
-  end: number,
   limit: number,
 ): Promise<Row[]> {
   const { predicate, schema, partitionValues, project } = context;
