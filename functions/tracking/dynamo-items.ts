@@ -6,7 +6,8 @@
  *   EXPERIMENTS               E#<id, 12 digits>      an experiment with its tags (map `tags`)
  *   EXPNAME#<name>            NAME                   the name's owner: names are unique, also after delete
  *   COUNTER                   EXPERIMENT             the last experiment id handed out (atomic ADD)
- *   RUN#<run_id>              RUN                    which experiment a run is in (immutable)
+ *   RUN#<run_id>              RUN                    which experiment a run is in (immutable), for
+ *                                                    runs whose id does not name it (run-ids.ts)
  *   EXP#<experiment_id>       R#<run_id>             the run: info, params map `p`, tags map `t`,
  *                                                    latest value per metric key in map `m` (the
  *                                                    point's 48-character order key, which encodes

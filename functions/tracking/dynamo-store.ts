@@ -58,6 +58,7 @@ import {
 import type { DatasetInput, Experiment, LifecycleStage, LoggedModel, Metric, Run, RunInfo } from './model.ts';
 import { metricOrderKey } from './ordering.ts';
 import { RecentRuns } from './recent-runs.ts';
+import { experimentHint } from './run-ids.ts';
 import { RunSearchCache, type VersionedRun } from './run-search-cache.ts';
 import type {
   Batch,
@@ -350,15 +351,22 @@ export class DynamoTrackingStore implements TrackingStore {
 
   async createRun(info: RunInfo, tags: Readonly<Record<string, string>>): Promise<void> {
     const item = runItem(info, tags);
-    await this.#db.send(
-      new BatchWriteCommand({
-        RequestItems: {
-          [this.#table]: [
+    // A run whose id names its experiment (run-ids.ts) is found without a pointer.
+    const pointer =
+      experimentHint(info.runId) === info.experimentId
+        ? []
+        : [
             {
               PutRequest: {
                 Item: { pk: runPointerPk(info.runId), sk: 'RUN', experimentId: info.experimentId },
               },
             },
+          ];
+    await this.#db.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [this.#table]: [
+            ...pointer,
             { PutRequest: { Item: item } },
             { PutRequest: { Item: runChangeItem(info.experimentId, info.runId, this.#now()) } },
           ],
@@ -395,8 +403,17 @@ export class DynamoTrackingStore implements TrackingStore {
   }
 
   async #getRunItem(runId: string): Promise<RunItem | undefined> {
+    const hinted = experimentHint(runId);
+    if (hinted !== undefined) {
+      const item = await this.#readRunItem(hinted, runId);
+      if (item) return item;
+    }
     const experimentId = await this.#experimentOf(runPointerPk(runId), runId);
-    if (experimentId === undefined) return undefined;
+    if (experimentId === undefined || experimentId === hinted) return undefined;
+    return this.#readRunItem(experimentId, runId);
+  }
+
+  async #readRunItem(experimentId: string, runId: string): Promise<RunItem | undefined> {
     const result = await this.#db.send(
       new GetCommand({
         TableName: this.#table,

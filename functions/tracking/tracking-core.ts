@@ -3,7 +3,6 @@
  * the clock and the id source it is given, so the same code serves Lambda, the local platform, the
  * CLI and the tests. Inputs arrive typed (schemas.ts); every rule is checked before the first write.
  */
-import { randomUUID } from 'node:crypto';
 import { InvalidParameterError, NotFoundError } from '../../layers/runtime/errors.ts';
 import {
   MAX_RUNS_PER_BULK_INTERVAL,
@@ -24,6 +23,7 @@ import type {
   Tag,
   ViewType,
 } from './model.ts';
+import { newRunId } from './run-ids.ts';
 import { generateRunName } from './run-names.ts';
 import {
   type ExperimentSearch,
@@ -63,8 +63,8 @@ export interface TrackingDeps {
   readonly store: TrackingStore;
   /** @default Date.now */
   readonly now?: () => number;
-  /** @default 32-hex uuid4 */
-  readonly newRunId?: () => string;
+  /** @default 32 hex characters naming the experiment (run-ids.ts) */
+  readonly newRunId?: (experimentId: string) => string;
 }
 
 export interface BatchInput {
@@ -78,12 +78,12 @@ export interface BatchInput {
 export class TrackingCore {
   readonly store: TrackingStore;
   readonly #now: () => number;
-  readonly #newRunId: () => string;
+  readonly #newRunId: (experimentId: string) => string;
 
   constructor(deps: TrackingDeps) {
     this.store = deps.store;
     this.#now = deps.now ?? Date.now;
-    this.#newRunId = deps.newRunId ?? (() => randomUUID().replaceAll('-', ''));
+    this.#newRunId = deps.newRunId ?? newRunId;
   }
 
   // ---- experiments -------------------------------------------------------------------------
@@ -192,7 +192,7 @@ export class TrackingCore {
     }
     const runName = input.runName || tagName || generateRunName();
     tags['mlflow.runName'] = runName;
-    const runId = this.#newRunId();
+    const runId = this.#newRunId(experimentId);
     const info: RunInfo = {
       runId,
       experimentId,
