@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runItem, runPointerPk } from '../../../functions/tracking/dynamo-items.ts';
 import { DynamoTrackingStore } from '../../../functions/tracking/dynamo-store.ts';
 import { metricOrderKey } from '../../../functions/tracking/ordering.ts';
+import { TrackingCore } from '../../../functions/tracking/tracking-core.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
 import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
 import { requireTable } from '../../../layers/runtime/config.ts';
+import { InvalidParameterError } from '../../../layers/runtime/errors.ts';
 
 describe('DynamoTrackingStore latest metric values', () => {
   let platform: LocalPlatform;
@@ -107,5 +109,37 @@ describe('DynamoTrackingStore latest metric values', () => {
       timestamp: 10,
       step: 6,
     });
+  });
+});
+
+describe('runs/create across store instances', () => {
+  let platform: LocalPlatform;
+
+  beforeAll(async () => {
+    platform = await startLocalPlatform({ port: 0 });
+  });
+  afterAll(async () => {
+    await platform.stop();
+  });
+
+  it('fails in an experiment another instance deleted, after creating runs there', async () => {
+    const tableName = requireTable(platform.config, 'tracking');
+    const instance = () =>
+      new TrackingCore({
+        store: new DynamoTrackingStore({
+          client: createDocumentClient(createDynamoDbClient(platform.config)),
+          tableName,
+        }),
+      });
+    const a = instance();
+    const b = instance();
+    const experimentId = await a.createExperiment({ name: 'deleted elsewhere', tags: [] });
+    await a.createRun({ experimentId, tags: [] });
+    await b.deleteExperiment(experimentId);
+    await expect(a.createRun({ experimentId, tags: [] })).rejects.toThrow(
+      new InvalidParameterError(
+        `The experiment ${experimentId} must be in the 'active' state. Current state is deleted.`,
+      ),
+    );
   });
 });
