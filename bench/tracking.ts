@@ -18,6 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { runItem, runPointerPk, storeMetric } from '../functions/tracking/dynamo-items.ts';
+import { kitEsbuildOptions } from '../infra/constructs/kit-function.ts';
 import { FUNCTIONS } from '../infra/platform/functions.ts';
 import { createDocumentClient, createDynamoDbClient } from '../layers/runtime/aws-clients.ts';
 import { loadRuntimeConfig, requireTable } from '../layers/runtime/config.ts';
@@ -179,18 +180,7 @@ async function seedRuns(env: Record<string, string>, experimentId: string, count
 }
 
 async function bundleSize(entry: string): Promise<{ raw: number; gzip: number }> {
-  const result = await build({
-    entryPoints: [join(ROOT, entry)],
-    bundle: true,
-    write: false,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    mainFields: ['module', 'main'],
-    external: ['@aws-sdk/*'],
-    logLevel: 'silent',
-  });
+  const result = await build({ ...kitEsbuildOptions(join(ROOT, entry)), write: false });
   const code = result.outputFiles[0]?.contents ?? new Uint8Array();
   return { raw: code.length, gzip: gzipSync(code).length };
 }

@@ -9,6 +9,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { PARQUET_WASM_FILE } from '../../layers/lakehouse/parquet-engine.ts';
 import type { Access } from '../platform/api.ts';
 import { BUCKETS, type BucketId } from '../platform/buckets.ts';
@@ -205,6 +206,25 @@ export const EXTERNAL_MODULES = ['@aws-sdk/*', '@duckdb/node-api'] as const;
 /** ESM bundles still meet CommonJS dependencies that call require(). */
 export const BUNDLE_BANNER =
   "import { createRequire as __kitCreateRequire } from 'node:module'; const require = __kitCreateRequire(import.meta.url);";
+
+/**
+ * The esbuild options KitFunction bundles with (through NodejsFunction), for tools that bundle the
+ * same way outside CDK: the bundle tests and the bundle-size benchmark.
+ */
+export function kitEsbuildOptions(entry: string, nativeModules: readonly string[] = []): BuildOptions {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    mainFields: ['module', 'main'],
+    external: [...EXTERNAL_MODULES, ...nativeModules],
+    banner: { js: BUNDLE_BANNER },
+    logLevel: 'silent',
+  };
+}
 
 /**
  * Shell commands run after esbuild: a bundle that contains the lakehouse's Parquet encoder gets the

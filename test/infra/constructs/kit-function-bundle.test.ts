@@ -5,11 +5,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  BUNDLE_BANNER,
-  bundleAssetCommands,
-  EXTERNAL_MODULES,
-} from '../../../infra/constructs/kit-function.ts';
+import { bundleAssetCommands, kitEsbuildOptions } from '../../../infra/constructs/kit-function.ts';
 import { FUNCTIONS } from '../../../infra/platform/functions.ts';
 import { PIPELINES } from '../../../infra/platform/pipelines.ts';
 import { PARQUET_WASM_FILE } from '../../../layers/lakehouse/parquet-engine.ts';
@@ -28,19 +24,7 @@ async function bundle(source: string): Promise<string> {
   const entry = join(ROOT, `.bundle-test-${process.pid}-${dirs.length}.ts`);
   writeFileSync(entry, source);
   try {
-    await build({
-      entryPoints: [entry],
-      outfile: join(work, 'index.mjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      minify: true,
-      external: [...EXTERNAL_MODULES],
-      mainFields: ['module', 'main'],
-      banner: { js: BUNDLE_BANNER },
-      logLevel: 'silent',
-    });
+    await build({ ...kitEsbuildOptions(entry), outfile: join(work, 'index.mjs') });
   } finally {
     rmSync(entry, { force: true });
   }
@@ -63,17 +47,9 @@ describe('KitFunction bundles', () => {
     const failures: string[] = [];
     for (const { entry, native } of ENTRIES) {
       const result = await build({
-        entryPoints: [join(ROOT, entry)],
-        bundle: true,
+        ...kitEsbuildOptions(join(ROOT, entry), native),
         write: false,
-        platform: 'node',
-        format: 'esm',
-        target: 'node22',
-        external: [...EXTERNAL_MODULES, ...native],
-        mainFields: ['module', 'main'],
-        banner: { js: BUNDLE_BANNER },
-        logLevel: 'silent',
-        metafile: true,
+        minify: false,
       }).catch((error: Error) => {
         failures.push(`${entry}: ${error.message.split('\n')[1] ?? error.message}`);
         return undefined;
