@@ -1,13 +1,12 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runItem, runPointerPk } from '../../../functions/tracking/dynamo-items.ts';
-import { DynamoTrackingStore } from '../../../functions/tracking/dynamo-store.ts';
+import type { DynamoTrackingStore } from '../../../functions/tracking/dynamo-store.ts';
 import { metricOrderKey } from '../../../functions/tracking/ordering.ts';
 import { TrackingCore } from '../../../functions/tracking/tracking-core.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
-import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
-import { requireTable } from '../../../layers/runtime/config.ts';
 import { InvalidParameterError } from '../../../layers/runtime/errors.ts';
+import { runInfo, trackingStore } from './store-fixtures.ts';
 
 describe('DynamoTrackingStore latest metric values', () => {
   let platform: LocalPlatform;
@@ -17,29 +16,17 @@ describe('DynamoTrackingStore latest metric values', () => {
 
   beforeAll(async () => {
     platform = await startLocalPlatform({ port: 0 });
-    table = requireTable(platform.config, 'tracking');
-    const client = createDocumentClient(createDynamoDbClient(platform.config));
-    store = new DynamoTrackingStore({ client, tableName: table });
-    put = (Item) => client.send(new PutCommand({ TableName: table, Item }));
+    const tracking = trackingStore(platform);
+    store = tracking.store;
+    table = tracking.tableName;
+    put = (Item) => tracking.client.send(new PutCommand({ TableName: table, Item }));
   });
   afterAll(async () => {
     await platform.stop();
   });
 
   async function legacyRun(runId: string): Promise<void> {
-    const item = runItem(
-      {
-        runId,
-        experimentId: '0',
-        runName: 'legacy',
-        userId: '',
-        status: 'RUNNING',
-        startTime: 1,
-        artifactUri: 'a',
-        lifecycleStage: 'active',
-      },
-      {},
-    ) as unknown as Record<string, unknown>;
+    const item = runItem(runInfo(runId, { runName: 'legacy' }), {}) as unknown as Record<string, unknown>;
     const point = { step: 5, timestamp: 50, value: 0.5 };
     item.m = {
       acc: { v: 0.5, t: 50, s: 5, o: metricOrderKey(point) },
@@ -51,19 +38,7 @@ describe('DynamoTrackingStore latest metric values', () => {
 
   it('stores one order-key string per metric and reads it back exactly', async () => {
     const runId = 'a'.repeat(32);
-    await store.createRun(
-      {
-        runId,
-        experimentId: '0',
-        runName: 'r',
-        userId: '',
-        status: 'RUNNING',
-        startTime: 1,
-        artifactUri: 'a',
-        lifecycleStage: 'active',
-      },
-      {},
-    );
+    await store.createRun(runInfo(runId), {});
     await store.logBatch(runId, {
       metrics: [
         { key: 'loss', value: -0.125, timestamp: 1_700_000_000_001, step: 3 },
@@ -123,14 +98,7 @@ describe('runs/create across store instances', () => {
   });
 
   it('fails in an experiment another instance deleted, after creating runs there', async () => {
-    const tableName = requireTable(platform.config, 'tracking');
-    const instance = () =>
-      new TrackingCore({
-        store: new DynamoTrackingStore({
-          client: createDocumentClient(createDynamoDbClient(platform.config)),
-          tableName,
-        }),
-      });
+    const instance = () => new TrackingCore({ store: trackingStore(platform).store });
     const a = instance();
     const b = instance();
     const experimentId = await a.createExperiment({ name: 'deleted elsewhere', tags: [] });

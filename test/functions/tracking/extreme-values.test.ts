@@ -1,27 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
+import { type MlflowHttp, startMlflowHttp } from './mlflow-http.ts';
 
 /** MLflow's JSON answers, read field by field in the assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: the assertions walk arbitrary JSON
 type Json = Record<string, any>;
 
-let platform: LocalPlatform;
+let mlflow: MlflowHttp;
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`${platform.url}/api/2.0/mlflow/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: (await response.json()) as Json };
+  const reply = await mlflow.call(method, `/api/2.0/mlflow/${path}`, body);
+  return { status: reply.status, json: reply.body as Json };
 }
 
 beforeAll(async () => {
-  platform = await startLocalPlatform({ port: 0 });
+  mlflow = await startMlflowHttp();
 });
 
 afterAll(async () => {
-  await platform.stop();
+  await mlflow.stop();
 });
 
 describe('metric values beyond DynamoDB number range', () => {

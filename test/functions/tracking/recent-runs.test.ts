@@ -1,30 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runItem } from '../../../functions/tracking/dynamo-items.ts';
-import { DynamoTrackingStore } from '../../../functions/tracking/dynamo-store.ts';
-import type { RunInfo } from '../../../functions/tracking/model.ts';
+import type { DynamoTrackingStore } from '../../../functions/tracking/dynamo-store.ts';
 import { RecentRuns } from '../../../functions/tracking/recent-runs.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
 import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
-import { requireTable } from '../../../layers/runtime/config.ts';
 import { InvalidParameterError } from '../../../layers/runtime/errors.ts';
-
-function info(runId: string): RunInfo {
-  return {
-    runId,
-    experimentId: '0',
-    runName: 'r',
-    userId: '',
-    status: 'RUNNING',
-    startTime: 1,
-    artifactUri: 'a',
-    lifecycleStage: 'active',
-  };
-}
+import { runInfo, trackingStore } from './store-fixtures.ts';
 
 describe('RecentRuns', () => {
   it('holds the most recently written runs up to its limit', () => {
     const recent = new RecentRuns(2);
-    for (const id of ['a', 'b', 'a', 'c']) recent.remember(runItem(info(id), {}));
+    for (const id of ['a', 'b', 'a', 'c']) recent.remember(runItem(runInfo(id), {}));
     expect(recent.take('a')?.runId).toBe('a');
     expect(recent.take('b')).toBeUndefined();
     expect(recent.take('c')?.runId).toBe('c');
@@ -34,13 +20,13 @@ describe('RecentRuns', () => {
 
   it('holds nothing with a limit of 0', () => {
     const recent = new RecentRuns(0);
-    recent.remember(runItem(info('a'), {}));
+    recent.remember(runItem(runInfo('a'), {}));
     expect(recent.take('a')).toBeUndefined();
   });
 
   it('reads first for 2, 4, 8 … (at most 64) log-batches after stale copies in a row', () => {
     const recent = new RecentRuns(8);
-    recent.remember(runItem(info('a'), {}));
+    recent.remember(runItem(runInfo('a'), {}));
     const readsAfterMiss = () => {
       recent.miss('a');
       let reads = 0;
@@ -48,7 +34,7 @@ describe('RecentRuns', () => {
         const held = recent.take('a');
         if (held) return reads;
         reads += 1;
-        recent.remember(runItem(info('a'), {})); // the read path writes and holds the item
+        recent.remember(runItem(runInfo('a'), {})); // the read path writes and holds the item
       }
     };
     expect([1, 2, 3, 4, 5, 6, 7, 8].map(readsAfterMiss)).toEqual([2, 4, 8, 16, 32, 64, 64, 64]);
@@ -67,7 +53,6 @@ describe('log-batch onto the run as this store instance wrote it', () => {
 
   beforeAll(async () => {
     platform = await startLocalPlatform({ port: 0 });
-    const tableName = requireTable(platform.config, 'tracking');
     const clientA = createDocumentClient(createDynamoDbClient(platform.config));
     clientA.middlewareStack.add(
       (next, context) => async (args) => {
@@ -76,11 +61,8 @@ describe('log-batch onto the run as this store instance wrote it', () => {
       },
       { step: 'initialize', name: 'recordCalls' },
     );
-    a = new DynamoTrackingStore({ client: clientA, tableName });
-    b = new DynamoTrackingStore({
-      client: createDocumentClient(createDynamoDbClient(platform.config)),
-      tableName,
-    });
+    a = trackingStore(platform, clientA).store;
+    b = trackingStore(platform).store;
   });
   afterAll(async () => {
     await platform.stop();
@@ -90,7 +72,7 @@ describe('log-batch onto the run as this store instance wrote it', () => {
   beforeEach(async () => {
     counter += 1;
     runId = counter.toString(16).padStart(32, '0');
-    await a.createRun(info(runId), {});
+    await a.createRun(runInfo(runId), {});
     callsOfA.length = 0;
   });
 

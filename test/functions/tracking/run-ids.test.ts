@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPointerPk } from '../../../functions/tracking/dynamo-items.ts';
-import { DynamoTrackingStore } from '../../../functions/tracking/dynamo-store.ts';
+import type { DynamoTrackingStore } from '../../../functions/tracking/dynamo-store.ts';
 import { experimentHint, newRunId } from '../../../functions/tracking/run-ids.ts';
 import { TrackingCore } from '../../../functions/tracking/tracking-core.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
-import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
-import { requireTable } from '../../../layers/runtime/config.ts';
+import { runInfo, trackingStore } from './store-fixtures.ts';
 
 describe('run ids', () => {
   it('are 32 hex characters naming the experiment', () => {
@@ -45,10 +44,10 @@ describe('runs found by their id alone', () => {
 
   beforeAll(async () => {
     platform = await startLocalPlatform({ port: 0 });
-    const tableName = requireTable(platform.config, 'tracking');
-    const client = createDocumentClient(createDynamoDbClient(platform.config));
-    store = new DynamoTrackingStore({ client, tableName });
-    other = new DynamoTrackingStore({ client, tableName });
+    const tracking = trackingStore(platform);
+    const { client, tableName } = tracking;
+    store = tracking.store;
+    other = trackingStore(platform, client).store;
     pointerOf = async (runId) =>
       (
         await client.send(
@@ -71,19 +70,7 @@ describe('runs found by their id alone', () => {
 
   it('finds a run whose id names another experiment by chance, through its pointer', async () => {
     const runId = `${'0'.repeat(12)}e${'0'.repeat(17)}71`; // reads as naming experiment 7
-    await store.createRun(
-      {
-        runId,
-        experimentId: '0',
-        runName: 'r',
-        userId: '',
-        status: 'RUNNING',
-        startTime: 1,
-        artifactUri: 'a',
-        lifecycleStage: 'active',
-      },
-      {},
-    );
+    await store.createRun(runInfo(runId), {});
     expect(await pointerOf(runId)).toEqual({ pk: runPointerPk(runId), sk: 'RUN', experimentId: '0' });
     expect((await other.getRun(runId))?.info.experimentId).toBe('0');
   });

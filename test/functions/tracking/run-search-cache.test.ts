@@ -7,19 +7,11 @@ import { TrackingCore } from '../../../functions/tracking/tracking-core.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../infra/local/platform.ts';
 import { createDocumentClient, createDynamoDbClient } from '../../../layers/runtime/aws-clients.ts';
 import { requireTable } from '../../../layers/runtime/config.ts';
+import { runInfo } from './store-fixtures.ts';
 
 function run(runId: string, acc: number): Run {
   return {
-    info: {
-      runId,
-      experimentId: '1',
-      runName: runId,
-      userId: '',
-      status: 'RUNNING',
-      startTime: 1,
-      artifactUri: 'a',
-      lifecycleStage: 'active',
-    },
+    info: runInfo(runId, { experimentId: '1', runName: runId }),
     metrics: { acc: { key: 'acc', value: acc, timestamp: 1, step: 0 } },
     params: {},
     tags: {},

@@ -22,6 +22,7 @@ import {
   createDynamoDbClient,
   createS3Client,
 } from '../../../layers/runtime/aws-clients.ts';
+import { mlflowCall } from '../../functions/tracking/mlflow-http.ts';
 
 /** MLflow's JSON answers, read field by field in the assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: the assertions walk arbitrary JSON
@@ -31,12 +32,8 @@ let platform: LocalPlatform;
 const tables = churnTables('s3://mlops-lakehouse/demo');
 
 async function api(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`${platform.url}/api/2.0/mlflow/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: (await response.json()) as Json };
+  const reply = await mlflowCall(platform)(method, `/api/2.0/mlflow/${path}`, body);
+  return { status: reply.status, json: reply.body as Json };
 }
 
 beforeAll(async () => {
