@@ -13,10 +13,14 @@ import { tableFromIPC } from 'apache-arrow';
 import type * as ParquetWasm from 'parquet-wasm/esm';
 import type { AddFile } from './actions.ts';
 import { toArrowBatch } from './arrow-columns.ts';
+import { mapLimit } from './log-files.ts';
 import type { ObjectStore } from './object-store.ts';
 import { encodeParquet, parquetWasm } from './parquet-engine.ts';
 import { decimalParts, type StructField } from './schema.ts';
 import { decimalToUnscaled, normaliseDecimal } from './values.ts';
+
+/** Data files fetched at once. */
+const FETCH_CONCURRENCY = 16;
 
 export interface CompactedFile {
   readonly bytes: Uint8Array;
@@ -40,19 +44,19 @@ export async function compactFiles(
   if (!stats) return undefined;
   const wasm = await parquetWasm();
   const expected = signature(tableFromIPC(toArrowBatch(fields, []).ipc).schema);
-  const bodies: Uint8Array[] = [];
-  for (const file of files) {
+  // Fetched in parallel (as many as the log reader keeps in flight), checked before any is decoded.
+  const fetched = await mapLimit(files, FETCH_CONCURRENCY, async (file) => {
     const bytes = await objects.get(keyOf(file));
     if (!bytes) return undefined;
-    let shape: string;
     try {
-      shape = signature(tableFromIPC(wasm.readSchema(bytes).intoIPCStream()).schema);
+      const shape = signature(tableFromIPC(wasm.readSchema(bytes).intoIPCStream()).schema);
+      return shape === expected ? bytes : undefined;
     } catch {
       return undefined; // not readable here: the decoding path reports it
     }
-    if (shape !== expected) return undefined;
-    bodies.push(bytes);
-  }
+  });
+  if (fetched.some((bytes) => bytes === undefined)) return undefined;
+  const bodies = fetched as Uint8Array[];
   function* batches(): Generator<ParquetWasm.RecordBatch> {
     for (const [index, bytes] of bodies.entries()) {
       const table = wasm.readParquet(bytes);
@@ -64,12 +68,7 @@ export async function compactFiles(
       }
     }
   }
-  const bytes = await encodeParquet(batches(), {
-    rowGroupSize,
-    dictionaryColumns: fields
-      .filter((field) => field.type === 'string' || field.type === 'binary')
-      .map((field) => field.name),
-  });
+  const bytes = await encodeParquet(batches(), { rowGroupSize, fields });
   return { bytes, numRecords: stats.numRecords, stats: stats.json };
 }
 

@@ -157,43 +157,64 @@ export async function writeDataFiles(
     if (!field) throw new SchemaMismatchError(`partition column "${name}" is not in the schema`, name);
     return field;
   });
-  const groups = new Map<string, { values: Record<string, string | null>; rows: readonly Row[] }>();
-  if (partitionFields.length === 0 && rows.length > 0) groups.set('{}', { values: {}, rows });
-  else
-    for (const row of rows) {
-      const values: Record<string, string | null> = {};
-      for (const field of partitionFields)
-        values[field.name] = serializePartitionValue(row[field.name], field.type);
-      const id = JSON.stringify(values);
-      let group = groups.get(id);
-      if (!group) {
-        group = { values, rows: [] };
-        groups.set(id, group);
-      }
-      (group.rows as Row[]).push(row);
-    }
   const target = options.targetFileRows ?? 1_000_000;
   const adds: AddFile[] = [];
-  for (const { values, rows: groupRows } of groups.values()) {
+  for (const { values, rows: groupRows } of partitionGroups(rows, partitionFields)) {
     for (let start = 0; start < groupRows.length; start += target) {
       const chunk =
         start === 0 && groupRows.length <= target ? groupRows : groupRows.slice(start, start + target);
       const file = await writeParquetFile(dataFields, chunk, {
         rowGroupSize: options.rowGroupSize ?? ROW_GROUP_ROWS,
       });
-      const key = dataFileKey(partitionColumns, values);
-      await objects.put(key, file.bytes);
-      adds.push({
-        path: encodePath(key),
-        partitionValues: values,
-        size: file.bytes.byteLength,
-        modificationTime: Date.now(),
-        dataChange: options.dataChange ?? true,
-        stats: file.stats,
-      });
+      adds.push(await putDataFile(objects, partitionColumns, values, file, options.dataChange ?? true));
     }
   }
   return adds;
+}
+
+/** The rows of each partition with its serialised values (one group, no copy, when unpartitioned). */
+function partitionGroups(
+  rows: readonly Row[],
+  partitionFields: readonly StructField[],
+): { values: Record<string, string | null>; rows: readonly Row[] }[] {
+  if (partitionFields.length === 0) return rows.length > 0 ? [{ values: {}, rows }] : [];
+  const groups = new Map<string, { values: Record<string, string | null>; rows: Row[] }>();
+  for (const row of rows) {
+    const values: Record<string, string | null> = {};
+    for (const field of partitionFields)
+      values[field.name] = serializePartitionValue(row[field.name], field.type);
+    const id = JSON.stringify(values);
+    let group = groups.get(id);
+    if (!group) {
+      group = { values, rows: [] };
+      groups.set(id, group);
+    }
+    group.rows.push(row);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Stores an encoded data file under a new key in its partition's folder; returns its add action
+ * (the partition values as given, so a compaction keeps them exactly as logged).
+ */
+export async function putDataFile(
+  objects: ObjectStore,
+  partitionColumns: readonly string[],
+  partitionValues: Readonly<Record<string, string | null>>,
+  file: { readonly bytes: Uint8Array; readonly stats: string },
+  dataChange: boolean,
+): Promise<AddFile> {
+  const key = dataFileKey(partitionColumns, partitionValues);
+  await objects.put(key, file.bytes);
+  return {
+    path: encodePath(key),
+    partitionValues: { ...partitionValues },
+    size: file.bytes.byteLength,
+    modificationTime: Date.now(),
+    dataChange,
+    stats: file.stats,
+  };
 }
 
 /** Rows per Parquet row group of the kit's data files. */
@@ -203,7 +224,7 @@ export const ROW_GROUP_ROWS = 100_000;
  * A new data file's key: Hive-style partition folders (`country=FR/`, null as
  * `__HIVE_DEFAULT_PARTITION__`) and a unique name.
  */
-export function dataFileKey(
+function dataFileKey(
   partitionColumns: readonly string[],
   values: Readonly<Record<string, string | null>>,
 ): string {

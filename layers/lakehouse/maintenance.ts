@@ -9,7 +9,7 @@ import { InvalidParameterError } from '../runtime/errors.ts';
 import type { AddFile, CommitInfo } from './actions.ts';
 import { checkpointInterval } from './checkpoint.ts';
 import { compactFiles } from './compaction.ts';
-import { dataFileKey, encodePath, ROW_GROUP_ROWS, writeDataFiles } from './data-files.ts';
+import { putDataFile, ROW_GROUP_ROWS, writeDataFiles } from './data-files.ts';
 import { scanPlanBatches } from './scan.ts';
 import type { Row } from './schema.ts';
 import { assertWritable, fileKey, loadSnapshot, readCommitInfos, type TableHandle } from './snapshot.ts';
@@ -167,16 +167,9 @@ export async function optimize(table: TableHandle, options: OptimizeOptions = {}
       ROW_GROUP_ROWS,
     );
     if (direct) {
-      const key = dataFileKey(snapshot.metadata.partitionColumns, partitionValues);
-      await table.objects.put(key, direct.bytes);
-      adds.push({
-        path: encodePath(key),
-        partitionValues,
-        size: direct.bytes.byteLength,
-        modificationTime: Date.now(),
-        dataChange: false,
-        stats: direct.stats,
-      });
+      adds.push(
+        await putDataFile(table.objects, snapshot.metadata.partitionColumns, partitionValues, direct, false),
+      );
     } else {
       decodedBins++;
       const rows: Row[] = [];

@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type * as ParquetWasm from 'parquet-wasm/esm';
+import type { StructField } from './schema.ts';
 
 /** File name of the WebAssembly module, beside a bundle or in the package. */
 export const PARQUET_WASM_FILE = 'parquet_wasm_bg.wasm';
@@ -41,8 +42,8 @@ const DATA_PAGE_BYTES = 32 * 1024;
 export interface EncodeOptions {
   /** Rows per row group. */
   readonly rowGroupSize: number;
-  /** Columns worth a dictionary (strings and binaries); the rest are written PLAIN. */
-  readonly dictionaryColumns: readonly string[];
+  /** The columns, in the batches' order; strings and binaries get a dictionary, the rest PLAIN. */
+  readonly fields: readonly StructField[];
 }
 
 /** An Arrow IPC stream of one record batch as a batch in WebAssembly memory (engine loaded). */
@@ -58,9 +59,10 @@ export function recordBatchFromIpc(wasm: typeof ParquetWasm, ipc: Uint8Array): P
 }
 
 /**
- * Encodes Arrow record batches (produced lazily) as one Parquet file: snappy, chunk-level statistics in the footer, dictionary encoding only where asked (trying
- * a dictionary on numeric columns costs 4× the time of the whole write and seldom pays off). The
- * batches are pulled one at a time, so only one exists in memory at once.
+ * Encodes Arrow record batches (produced lazily) as one Parquet file: snappy, chunk statistics and
+ * the page index in the footer, dictionaries for strings and binaries only (trying a dictionary on
+ * numeric columns costs 4× the time of the whole write and seldom pays off). The batches are pulled
+ * one at a time, so only one exists in memory at once.
  */
 export async function encodeParquet(
   batches: Iterable<ParquetWasm.RecordBatch>,
@@ -74,7 +76,10 @@ export async function encodeParquet(
     .setDataPageSizeLimit(DATA_PAGE_BYTES)
     .setMaxRowGroupSize(options.rowGroupSize)
     .setCreatedBy('mlops-kit lakehouse (parquet-wasm)');
-  for (const column of options.dictionaryColumns) builder = builder.setColumnDictionaryEnabled(column, true);
+  for (const field of options.fields) {
+    if (field.type === 'string' || field.type === 'binary')
+      builder = builder.setColumnDictionaryEnabled(field.name, true);
+  }
   const iterator = batches[Symbol.iterator]();
   const input = new ReadableStream<ParquetWasm.RecordBatch>({
     pull(controller) {

@@ -44,12 +44,7 @@ export async function writeParquetFile(
       yield recordBatchFromIpc(wasm, batch.ipc);
     }
   }
-  const bytes = await encodeParquet(batches(), {
-    rowGroupSize,
-    dictionaryColumns: fields
-      .filter((field) => field.type === 'string' || field.type === 'binary')
-      .map((field) => field.name),
-  });
+  const bytes = await encodeParquet(batches(), { rowGroupSize, fields });
   return { bytes, numRecords: rows.length, stats: statsJson(fields, rows.length, stats ?? []) };
 }
 
