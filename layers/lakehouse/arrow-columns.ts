@@ -40,6 +40,7 @@ import {
   Struct,
   Table,
   TimestampMicrosecond,
+  tableFromIPC,
   tableToIPC,
   Utf8,
 } from 'apache-arrow';
@@ -89,6 +90,16 @@ export function toArrowBatch(fields: readonly StructField[], rows: readonly Row[
   });
   const table = new Table([new RecordBatch(new Schema(arrowFields), struct)]);
   return { ipc: tableToIPC(table, 'stream'), stats: built.map((column) => column.stats) };
+}
+
+/**
+ * The Arrow shape of an IPC stream's schema — each column's name, type and nullability — to compare
+ * files with what `toArrowBatch` writes.
+ */
+export function schemaSignature(ipc: Uint8Array): string {
+  return tableFromIPC(ipc)
+    .schema.fields.map((field) => `${field.name}:${String(field.type)}:${field.nullable}`)
+    .join(',');
 }
 
 interface BuiltColumn {

@@ -9,10 +9,8 @@
  * types such as INT96 timestamps, files that predate an added column, files without statistics)
  * returns `undefined`, and optimize decodes and re-encodes those rows instead.
  */
-import { tableFromIPC } from 'apache-arrow';
 import type * as ParquetWasm from 'parquet-wasm/esm';
 import type { AddFile } from './actions.ts';
-import { toArrowBatch } from './arrow-columns.ts';
 import { mapLimit } from './log-files.ts';
 import type { ObjectStore } from './object-store.ts';
 import { encodeParquet, parquetWasm } from './parquet-engine.ts';
@@ -43,13 +41,15 @@ export async function compactFiles(
   const stats = mergeFileStats(fields, files);
   if (!stats) return undefined;
   const wasm = await parquetWasm();
-  const expected = signature(tableFromIPC(toArrowBatch(fields, []).ipc).schema);
+  // Loaded on use, like the encoder: functions that never write do not parse Arrow at cold start.
+  const arrow = await import('./arrow-columns.ts');
+  const expected = arrow.schemaSignature(arrow.toArrowBatch(fields, []).ipc);
   // Fetched in parallel (as many as the log reader keeps in flight), checked before any is decoded.
   const fetched = await mapLimit(files, FETCH_CONCURRENCY, async (file) => {
     const bytes = await objects.get(keyOf(file));
     if (!bytes) return undefined;
     try {
-      const shape = signature(tableFromIPC(wasm.readSchema(bytes).intoIPCStream()).schema);
+      const shape = arrow.schemaSignature(wasm.readSchema(bytes).intoIPCStream());
       return shape === expected ? bytes : undefined;
     } catch {
       return undefined; // not readable here: the decoding path reports it
@@ -70,12 +70,6 @@ export async function compactFiles(
   }
   const bytes = await encodeParquet(batches(), { rowGroupSize, fields });
   return { bytes, numRecords: stats.numRecords, stats: stats.json };
-}
-
-function signature(schema: {
-  fields: readonly { name: string; type: unknown; nullable: boolean }[];
-}): string {
-  return schema.fields.map((field) => `${field.name}:${String(field.type)}:${field.nullable}`).join(',');
 }
 
 // ---- statistics -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@
  */
 
 import type * as ParquetWasm from 'parquet-wasm/esm';
-import { type ColumnStats, type StatValue, toArrowBatch } from './arrow-columns.ts';
+import type { ColumnStats, StatValue } from './arrow-columns.ts';
 import { encodeParquet, parquetWasm, recordBatchFromIpc } from './parquet-engine.ts';
 import type { Row, StructField } from './schema.ts';
 
@@ -35,6 +35,8 @@ export async function writeParquetFile(
   const rowGroupSize = Math.max(1, options.rowGroupSize ?? 100_000);
   let stats: ColumnStats[] | undefined;
   const wasm = await parquetWasm();
+  // Loaded on use, like the encoder: functions that never write do not parse Arrow at cold start.
+  const { toArrowBatch } = await import('./arrow-columns.ts');
   function* batches(): Generator<ParquetWasm.RecordBatch> {
     for (let start = 0; start === 0 || start < rows.length; start += rowGroupSize) {
       const batch = toArrowBatch(fields, rows.slice(start, start + rowGroupSize));
