@@ -27,7 +27,7 @@ import {
   scanBatches,
 } from '../layers/lakehouse/index.ts';
 import type { BenchRow } from './run.ts';
-import { formatMs, since } from './stats.ts';
+import { formatMs, median, since } from './stats.ts';
 
 const ROWS = Number(process.env.LAKEHOUSE_BENCH_ROWS ?? 1_000_000);
 const COUNTRIES = ['FR', 'DE', 'ES', 'IT', 'NL', 'BE', 'PL', 'SE', 'PT', 'AT'];
@@ -99,22 +99,20 @@ async function medianOf<T>(
   work: () => Promise<T>,
   warmUp = 0,
 ): Promise<{ ms: number; first: number; value: T }> {
-  const times: number[] = [];
-  let value: T | undefined;
   let first: number | undefined;
   for (let i = 0; i < warmUp; i++) {
     const start = performance.now();
     await work();
     first ??= since(start);
   }
+  const times: number[] = [];
+  let value: T | undefined;
   for (let i = 0; i < n; i++) {
     const start = performance.now();
     value = await work();
     times.push(since(start));
   }
-  first ??= times[0] as number;
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(n / 2)] as number, first, value: value as T };
+  return { ms: median(times), first: first ?? (times[0] as number), value: value as T };
 }
 
 const ratio = (kit: number, anchor: number) => `${(kit / anchor).toFixed(1)}×`;
